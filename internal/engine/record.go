@@ -1,0 +1,325 @@
+package engine
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/sluicehq/sluice"
+)
+
+// Records are the engine's state changes as written to the journal. Each op
+// is applied through the same apply function online and during replay, so a
+// replayed partition equals the one that wrote the log.
+//
+// Encoding: one type byte, then fields as unsigned varints, signed varints
+// (times in Unix nanoseconds) and length-prefixed byte strings, in the order
+// of the struct. Snapshots are streams of the same records.
+
+type opType byte
+
+const (
+	opQueueCreate opType = iota + 1 // queue id, name, config (JSON)
+	opQueueUpdate                   // queue id, config (JSON)
+	opQueueDelete                   // queue id
+	opPurge                         // queue id, highest sequence purged
+	opSend                          // one message, with its lease state in snapshots
+	opLease                         // a delivery: new nonce, visibility, receive count
+	opVisibility                    // visibility change or nack
+	opDelete                        // ack, expiry or move to another queue
+	opDedup                         // FIFO dedup entry (snapshots only)
+	opQueueSeq                      // next sequence of a queue (snapshots only)
+)
+
+// queueConfigRec is the JSON form of a queue's config in records. Durations
+// are nanoseconds; it is internal and versioned by the record format.
+type queueConfigRec struct {
+	Name              string            `json:"n"`
+	Type              sluice.QueueType  `json:"t"`
+	VisibilityTimeout time.Duration     `json:"vt"`
+	Delay             time.Duration     `json:"d,omitempty"`
+	Retention         time.Duration     `json:"r"`
+	ReceiveWait       time.Duration     `json:"rw,omitempty"`
+	MaxMessageSize    int               `json:"mms"`
+	DLQ               string            `json:"dlq,omitempty"`
+	MaxReceives       int               `json:"mr,omitempty"`
+	ContentDedup      bool              `json:"cbd,omitempty"`
+	Tags              map[string]string `json:"tags,omitempty"`
+	CreatedAt         int64             `json:"ca"`
+	UpdatedAt         int64             `json:"ua"`
+}
+
+func configToRec(c sluice.QueueConfig) queueConfigRec {
+	r := queueConfigRec{
+		Name: c.Name, Type: c.Type, VisibilityTimeout: c.VisibilityTimeout, Delay: c.Delay,
+		Retention: c.Retention, ReceiveWait: c.ReceiveWait, MaxMessageSize: c.MaxMessageSize,
+		ContentDedup: c.ContentBasedDedup, Tags: c.Tags,
+		CreatedAt: c.CreatedAt.UnixNano(), UpdatedAt: c.UpdatedAt.UnixNano(),
+	}
+	if c.DeadLetter != nil {
+		r.DLQ, r.MaxReceives = c.DeadLetter.Queue, c.DeadLetter.MaxReceives
+	}
+	return r
+}
+
+func (r queueConfigRec) config() sluice.QueueConfig {
+	c := sluice.QueueConfig{
+		Name: r.Name, Type: r.Type, VisibilityTimeout: r.VisibilityTimeout, Delay: r.Delay,
+		Retention: r.Retention, ReceiveWait: r.ReceiveWait, MaxMessageSize: r.MaxMessageSize,
+		ContentBasedDedup: r.ContentDedup, Tags: r.Tags,
+		CreatedAt: time.Unix(0, r.CreatedAt).UTC(), UpdatedAt: time.Unix(0, r.UpdatedAt).UTC(),
+	}
+	if r.DLQ != "" {
+		c.DeadLetter = &sluice.DeadLetterPolicy{Queue: r.DLQ, MaxReceives: r.MaxReceives}
+	}
+	return c
+}
+
+// op is a decoded record. Only the fields its type uses are set.
+type op struct {
+	typ     opType
+	queue   uint64
+	seq     uint64 // message sequence, or highest purged, or next sequence
+	config  queueConfigRec
+	msg     msgRec
+	nonce   uint64
+	visible int64 // visible-at, Unix nanoseconds
+	count   int64 // receive count
+	first   int64 // first received at
+	dedup   string
+	expires int64
+	msgID   [16]byte
+}
+
+// msgRec is a message's durable fields.
+type msgRec struct {
+	id       [16]byte
+	sentAt   int64
+	visible  int64
+	tenant   string
+	group    string
+	dedup    string
+	source   string
+	receives int64
+	first    int64
+	nonce    uint64
+	attrs    map[string]sluice.Attribute
+	body     []byte
+}
+
+var errCorruptRecord = errors.New("engine: corrupt record")
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendBytes(b []byte, s []byte) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// encode appends the record for o to b.
+func (o *op) encode(b []byte) []byte {
+	b = append(b, byte(o.typ))
+	b = binary.AppendUvarint(b, o.queue)
+	switch o.typ {
+	case opQueueCreate, opQueueUpdate:
+		js, err := json.Marshal(o.config)
+		if err != nil {
+			panic(fmt.Sprintf("engine: encoding queue config: %v", err)) // plain data: cannot fail
+		}
+		b = appendBytes(b, js)
+	case opQueueDelete:
+	case opPurge, opQueueSeq:
+		b = binary.AppendUvarint(b, o.seq)
+	case opSend:
+		m := &o.msg
+		b = binary.AppendUvarint(b, o.seq)
+		b = append(b, m.id[:]...)
+		b = binary.AppendVarint(b, m.sentAt)
+		b = binary.AppendVarint(b, m.visible)
+		b = appendString(b, m.tenant)
+		b = appendString(b, m.group)
+		b = appendString(b, m.dedup)
+		b = appendString(b, m.source)
+		b = binary.AppendVarint(b, m.receives)
+		b = binary.AppendVarint(b, m.first)
+		b = binary.AppendUvarint(b, m.nonce)
+		b = binary.AppendUvarint(b, uint64(len(m.attrs)))
+		names := make([]string, 0, len(m.attrs))
+		for k := range m.attrs {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			a := m.attrs[k]
+			b = appendString(b, k)
+			b = appendString(b, a.Type)
+			b = appendString(b, a.String)
+			b = appendBytes(b, a.Binary)
+		}
+		b = appendBytes(b, m.body)
+	case opLease:
+		b = binary.AppendUvarint(b, o.seq)
+		b = binary.AppendUvarint(b, o.nonce)
+		b = binary.AppendVarint(b, o.visible)
+		b = binary.AppendVarint(b, o.count)
+		b = binary.AppendVarint(b, o.first)
+	case opVisibility:
+		b = binary.AppendUvarint(b, o.seq)
+		b = binary.AppendVarint(b, o.visible)
+	case opDelete:
+		b = binary.AppendUvarint(b, o.seq)
+	case opDedup:
+		b = appendString(b, o.dedup)
+		b = append(b, o.msgID[:]...)
+		b = binary.AppendUvarint(b, o.seq)
+		b = binary.AppendVarint(b, o.expires)
+	}
+	return b
+}
+
+// decoder reads fields from a record, remembering the first error.
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.err = errCorruptRecord
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) varint() int64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.err = errCorruptRecord
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) bytes() []byte {
+	n := d.uvarint()
+	if d.err != nil {
+		return nil
+	}
+	if n > uint64(len(d.b)) {
+		d.err = errCorruptRecord
+		return nil
+	}
+	v := d.b[:n:n]
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) string() string { return string(d.bytes()) }
+
+func (d *decoder) id() (id [16]byte) {
+	if d.err != nil {
+		return id
+	}
+	if len(d.b) < 16 {
+		d.err = errCorruptRecord
+		return id
+	}
+	copy(id[:], d.b)
+	d.b = d.b[16:]
+	return id
+}
+
+// decodeOp decodes one record. The returned op's byte slices are copies, so
+// rec may be reused by the caller.
+func decodeOp(rec []byte) (op, error) {
+	var o op
+	if len(rec) == 0 {
+		return o, errCorruptRecord
+	}
+	o.typ = opType(rec[0])
+	d := decoder{b: rec[1:]}
+	o.queue = d.uvarint()
+	switch o.typ {
+	case opQueueCreate, opQueueUpdate:
+		js := d.bytes()
+		if d.err == nil {
+			if err := json.Unmarshal(js, &o.config); err != nil {
+				return o, fmt.Errorf("%w: queue config: %v", errCorruptRecord, err)
+			}
+		}
+	case opQueueDelete:
+	case opPurge, opQueueSeq:
+		o.seq = d.uvarint()
+	case opSend:
+		m := &o.msg
+		o.seq = d.uvarint()
+		m.id = d.id()
+		m.sentAt = d.varint()
+		m.visible = d.varint()
+		m.tenant = d.string()
+		m.group = d.string()
+		m.dedup = d.string()
+		m.source = d.string()
+		m.receives = d.varint()
+		m.first = d.varint()
+		m.nonce = d.uvarint()
+		n := d.uvarint()
+		if n > 1<<16 || n > uint64(len(d.b)) {
+			return o, errCorruptRecord
+		}
+		if n > 0 {
+			m.attrs = make(map[string]sluice.Attribute, n)
+		}
+		for i := uint64(0); i < n && d.err == nil; i++ {
+			k := d.string()
+			a := sluice.Attribute{Type: d.string(), String: d.string()}
+			if bin := d.bytes(); bin != nil && len(bin) > 0 {
+				a.Binary = append([]byte(nil), bin...)
+			} else if d.err == nil && a.BaseType() == "Binary" {
+				a.Binary = []byte{}
+			}
+			m.attrs[k] = a
+		}
+		m.body = append([]byte(nil), d.bytes()...)
+	case opLease:
+		o.seq = d.uvarint()
+		o.nonce = d.uvarint()
+		o.visible = d.varint()
+		o.count = d.varint()
+		o.first = d.varint()
+	case opVisibility:
+		o.seq = d.uvarint()
+		o.visible = d.varint()
+	case opDelete:
+		o.seq = d.uvarint()
+	case opDedup:
+		o.dedup = d.string()
+		o.msgID = d.id()
+		o.seq = d.uvarint()
+		o.expires = d.varint()
+	default:
+		return o, fmt.Errorf("%w: unknown type %d", errCorruptRecord, rec[0])
+	}
+	if d.err != nil {
+		return o, d.err
+	}
+	if len(d.b) != 0 {
+		return o, fmt.Errorf("%w: %d trailing bytes", errCorruptRecord, len(d.b))
+	}
+	return o, nil
+}

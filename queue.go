@@ -1,0 +1,88 @@
+package sluice
+
+import "time"
+
+// QueueType says how a queue orders and deduplicates messages.
+type QueueType string
+
+// Queue types.
+const (
+	// Standard queues deliver at least once in best-effort order and share
+	// dispatch fairly across tenants.
+	Standard QueueType = "standard"
+	// FIFO queues deliver in order within a message group, block a group while
+	// its head is in flight and drop duplicates sent within the dedup window.
+	FIFO QueueType = "fifo"
+)
+
+// Defaults applied by the engine when a QueueConfig field is zero.
+const (
+	DefaultVisibilityTimeout = 30 * time.Second
+	DefaultRetention         = 4 * 24 * time.Hour
+	DedupWindow              = 5 * time.Minute
+)
+
+// QueueConfig is a queue's configuration. A zero field means the default.
+type QueueConfig struct {
+	Name string
+	Type QueueType // Standard when empty; a name ending in ".fifo" implies FIFO
+
+	// VisibilityTimeout is how long a received message stays invisible before
+	// it is delivered again (default 30s, at most Limits.MaxVisibilityTimeout).
+	VisibilityTimeout time.Duration
+	// Delay postpones the first delivery of every message (at most 15m).
+	Delay time.Duration
+	// Retention is how long a message is kept before it expires unreceived or
+	// unacknowledged (default 4 days, 1 minute to 14 days).
+	Retention time.Duration
+	// ReceiveWait is the long-poll wait used when a receive asks for none.
+	ReceiveWait time.Duration
+	// MaxMessageSize caps the body plus attributes in bytes (default and
+	// upper bound Limits.MaxMessageSize).
+	MaxMessageSize int
+	// DeadLetter, when set, moves a message to another queue once it has been
+	// received MaxReceives times without being acknowledged.
+	DeadLetter *DeadLetterPolicy
+	// ContentBasedDedup makes a FIFO queue use the SHA-256 of the body as the
+	// deduplication id when a send gives none.
+	ContentBasedDedup bool
+	// Tags are free-form labels.
+	Tags map[string]string
+
+	CreatedAt time.Time // set by the engine
+	UpdatedAt time.Time // set by the engine
+}
+
+// DeadLetterPolicy names a queue's dead-letter queue.
+type DeadLetterPolicy struct {
+	Queue       string
+	MaxReceives int // 1 to 1000
+}
+
+// QueueUpdate changes some of a queue's attributes; nil fields are left alone.
+type QueueUpdate struct {
+	VisibilityTimeout *time.Duration
+	Delay             *time.Duration
+	Retention         *time.Duration
+	ReceiveWait       *time.Duration
+	MaxMessageSize    *int
+	// DeadLetter replaces the policy; a policy with an empty Queue removes it.
+	DeadLetter        *DeadLetterPolicy
+	ContentBasedDedup *bool
+}
+
+// QueueStats is a point-in-time view of a queue.
+type QueueStats struct {
+	Name      string
+	Visible   int           // ready to be received now
+	InFlight  int           // received and not yet acknowledged or returned
+	Delayed   int           // waiting for their delay to pass
+	OldestAge time.Duration // age of the oldest message, zero when empty
+
+	Sent         uint64 // messages accepted since the server started
+	Received     uint64 // deliveries since the server started
+	Acked        uint64
+	Returned     uint64 // visibility changes and timeouts that made a message visible again
+	DeadLettered uint64
+	Expired      uint64
+}
