@@ -623,3 +623,21 @@ func TestJournalFailureStopsWrites(t *testing.T) {
 		}
 	})
 }
+
+func TestDeadLetterQueueInUseCannotBeDeleted(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := setup(t, 3, engine.Options{})
+		f.create(sluice.QueueConfig{Name: "dlq"})
+		f.create(sluice.QueueConfig{Name: "jobs", DeadLetter: &sluice.DeadLetterPolicy{Queue: "dlq", MaxReceives: 3}})
+		if err := f.e.DeleteQueue(t.Context(), "dlq"); !errors.Is(err, sluice.ErrQueueInUse) {
+			t.Fatalf("DeleteQueue(dlq in use) = %v, want ErrQueueInUse", err)
+		}
+		empty := sluice.DeadLetterPolicy{}
+		if _, err := f.e.UpdateQueue(t.Context(), "jobs", sluice.QueueUpdate{DeadLetter: &empty}); err != nil {
+			t.Fatalf("UpdateQueue(remove dead letter) = %v", err)
+		}
+		if err := f.e.DeleteQueue(t.Context(), "dlq"); err != nil {
+			t.Fatalf("DeleteQueue(dlq no longer used) = %v", err)
+		}
+	})
+}

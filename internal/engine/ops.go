@@ -299,8 +299,15 @@ func (e *Engine) modify(ctx context.Context, name string, change func(*sluice.Qu
 	})
 }
 
-// DeleteQueue deletes a queue and every message in it.
+// DeleteQueue deletes a queue and every message in it. A queue that another
+// queue names as its dead-letter queue cannot be deleted: the error is
+// sluice.ErrQueueInUse, naming the first such queue.
 func (e *Engine) DeleteQueue(ctx context.Context, name string) error {
+	if user, err := e.deadLetterUser(ctx, name); err != nil {
+		return err
+	} else if user != "" {
+		return fmt.Errorf("%w: %s is the dead-letter queue of %s", sluice.ErrQueueInUse, name, user)
+	}
 	p := e.partitionFor(name)
 	_, err := call(ctx, p, func(reply func(struct{}, error)) {
 		if err := e.writable(); err != nil {
@@ -318,6 +325,26 @@ func (e *Engine) DeleteQueue(ctx context.Context, name string) error {
 		durable(p, reply, struct{}{})
 	})
 	return err
+}
+
+// deadLetterUser returns the name of a queue whose dead-letter queue is
+// name, or "".
+func (e *Engine) deadLetterUser(ctx context.Context, name string) (string, error) {
+	for _, p := range e.partitions {
+		user, err := call(ctx, p, func(reply func(string, error)) {
+			for _, q := range p.queues {
+				if dl := q.cfg.DeadLetter; dl != nil && dl.Queue == name && q.cfg.Name != name {
+					reply(q.cfg.Name, nil)
+					return
+				}
+			}
+			reply("", nil)
+		})
+		if err != nil || user != "" {
+			return user, err
+		}
+	}
+	return "", nil
 }
 
 // PurgeQueue deletes every message in a queue, in flight or not, and returns

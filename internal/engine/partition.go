@@ -178,7 +178,9 @@ func (p *partition) flush() {
 	p.onSync = nil
 	recs := p.recs
 	p.recs = nil
-	p.buf = nil // the journal may still read the old buffer
+	// The journal may still read the old buffer: start a new one, sized
+	// like this turn's so that it rarely grows.
+	p.buf = make([]byte, 0, max(256, len(p.buf)+len(p.buf)/4))
 	p.index += uint64(len(recs))
 	p.last = b
 	p.j.Append(recs, func(err error) {

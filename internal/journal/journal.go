@@ -37,12 +37,15 @@ var ErrNoSnapshot = errors.New("journal: no snapshot")
 type Journal interface {
 	// Append queues recs to be written after every record appended before
 	// and returns at once. The records get the indexes LastIndex()+1 onwards,
-	// as counted at the call, consecutively. done is called exactly once, on
-	// the journal's own goroutine, when the records are durable (as the
-	// journal's sync policy defines it) or have failed; it must not block.
+	// as counted at the call, consecutively. done is called exactly once,
+	// when the records are durable (as the journal's sync policy defines it)
+	// or have failed; it may run on the journal's goroutine or before Append
+	// returns, so it must not block or take locks the caller of Append holds.
+	// For appends made by one goroutine, done callbacks run in Append order.
 	// After a failed write every later Append fails too: the journal is
-	// broken and must be reopened. Append must not be called after Close.
-	// The journal does not retain recs after done is called.
+	// broken and must be reopened. After Close, done gets ErrClosed.
+	// The caller must not modify recs until done is called; the journal
+	// does not retain them afterwards. Empty records are allowed.
 	Append(recs [][]byte, done func(err error))
 
 	// LastIndex returns the index of the last record appended (durable or
@@ -51,13 +54,15 @@ type Journal interface {
 
 	// Replay calls fn with every record whose index is above after, in order.
 	// It is called once at startup, before the first Append, with the index of
-	// the snapshot the caller loaded (0 for none). fn must not keep rec.
+	// the snapshot the caller loaded (0 for none). fn must not keep rec. It
+	// fails if records above after were already dropped by a snapshot.
 	Replay(ctx context.Context, after uint64, fn func(index uint64, rec []byte) error) error
 
 	// InstallSnapshot waits until every record up to index is durable, stores
 	// the snapshot that write produces, and then drops what it covers. Only
 	// after it returns nil does the snapshot replace the previous one. It may
-	// run concurrently with Append.
+	// run concurrently with Append. An index above LastIndex or below the
+	// current snapshot's is an error; an equal one replaces it.
 	InstallSnapshot(ctx context.Context, index uint64, write func(w io.Writer) error) error
 
 	// OpenSnapshot returns the newest installed snapshot and the index it
