@@ -428,7 +428,7 @@ func (e *Engine) Send(ctx context.Context, queue string, msgs []sluice.SendInput
 			r := msgRec{
 				id: p.newID(), sentAt: now, visible: now + int64(delay),
 				tenant: in.Tenant, group: in.GroupID, dedup: dedups[i],
-				attrs: in.Attributes, body: in.Body,
+				attrs: encodeAttrs(in.Attributes), body: in.Body,
 			}
 			seq := p.commitSend(q, r, now)
 			out[i] = sluice.SendResult{ID: formatID(r.id), Sequence: seq}

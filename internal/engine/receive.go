@@ -121,7 +121,7 @@ func (q *queue) deliver(m *message) sluice.Message {
 	return sluice.Message{
 		ID:              formatID(m.id),
 		Body:            m.body,
-		Attributes:      m.attrs,
+		Attributes:      decodeAttrs(m.attrs),
 		Tenant:          m.tenant,
 		GroupID:         m.group,
 		DedupID:         m.dedup,

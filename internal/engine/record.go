@@ -106,11 +106,73 @@ type msgRec struct {
 	receives int64
 	first    int64
 	nonce    uint64
-	attrs    map[string]sluice.Attribute
+	attrs    []byte // encoded by encodeAttrs
 	body     []byte
 }
 
 var errCorruptRecord = errors.New("engine: corrupt record")
+
+// Attributes are kept encoded, in records and in memory alike: a count, then
+// for each attribute in name order its name, type, string value and binary
+// value, all length-prefixed. One small slice per message costs far less
+// than a map; deliveries decode it.
+func encodeAttrs(attrs map[string]sluice.Attribute) []byte {
+	if len(attrs) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(attrs))
+	size := 1
+	for k, a := range attrs {
+		names = append(names, k)
+		size += len(k) + len(a.Type) + len(a.String) + len(a.Binary) + 8
+	}
+	sort.Strings(names)
+	b := make([]byte, 0, size)
+	b = binary.AppendUvarint(b, uint64(len(attrs)))
+	for _, k := range names {
+		a := attrs[k]
+		b = appendString(b, k)
+		b = appendString(b, a.Type)
+		b = appendString(b, a.String)
+		b = appendBytes(b, a.Binary)
+	}
+	return b
+}
+
+// decodeAttrs returns the attributes encoded in b; b must be valid.
+func decodeAttrs(b []byte) map[string]sluice.Attribute {
+	if len(b) == 0 {
+		return nil
+	}
+	d := decoder{b: b}
+	n := d.uvarint()
+	attrs := make(map[string]sluice.Attribute, n)
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		k := d.string()
+		a := sluice.Attribute{Type: d.string(), String: d.string()}
+		if bin := d.bytes(); len(bin) > 0 || a.BaseType() == "Binary" {
+			a.Binary = append([]byte{}, bin...)
+		}
+		attrs[k] = a
+	}
+	return attrs
+}
+
+// validAttrs reports whether b is a well-formed attribute encoding, without
+// allocating.
+func validAttrs(b []byte) bool {
+	d := decoder{b: b}
+	n := d.uvarint()
+	if n == 0 || n > uint64(len(b)) {
+		return false
+	}
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		for range 4 {
+			d.bytes()
+		}
+	}
+	return d.err == nil && len(d.b) == 0
+}
 
 func appendString(b []byte, s string) []byte {
 	b = binary.AppendUvarint(b, uint64(len(s)))
@@ -149,19 +211,7 @@ func (o *op) encode(b []byte) []byte {
 		b = binary.AppendVarint(b, m.receives)
 		b = binary.AppendVarint(b, m.first)
 		b = binary.AppendUvarint(b, m.nonce)
-		b = binary.AppendUvarint(b, uint64(len(m.attrs)))
-		names := make([]string, 0, len(m.attrs))
-		for k := range m.attrs {
-			names = append(names, k)
-		}
-		sort.Strings(names)
-		for _, k := range names {
-			a := m.attrs[k]
-			b = appendString(b, k)
-			b = appendString(b, a.Type)
-			b = appendString(b, a.String)
-			b = appendBytes(b, a.Binary)
-		}
+		b = appendBytes(b, m.attrs)
 		b = appendBytes(b, m.body)
 	case opLease:
 		b = binary.AppendUvarint(b, o.seq)
@@ -278,22 +328,11 @@ func decodeOp(rec []byte) (op, error) {
 		m.receives = d.varint()
 		m.first = d.varint()
 		m.nonce = d.uvarint()
-		n := d.uvarint()
-		if n > 1<<16 || n > uint64(len(d.b)) {
-			return o, errCorruptRecord
-		}
-		if n > 0 {
-			m.attrs = make(map[string]sluice.Attribute, n)
-		}
-		for i := uint64(0); i < n && d.err == nil; i++ {
-			k := d.string()
-			a := sluice.Attribute{Type: d.string(), String: d.string()}
-			if bin := d.bytes(); bin != nil && len(bin) > 0 {
-				a.Binary = append([]byte(nil), bin...)
-			} else if d.err == nil && a.BaseType() == "Binary" {
-				a.Binary = []byte{}
+		if attrs := d.bytes(); len(attrs) > 0 {
+			if !validAttrs(attrs) {
+				return o, fmt.Errorf("%w: attributes", errCorruptRecord)
 			}
-			m.attrs[k] = a
+			m.attrs = append([]byte(nil), attrs...)
 		}
 		m.body = append([]byte(nil), d.bytes()...)
 	case opLease:

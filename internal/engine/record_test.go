@@ -15,7 +15,7 @@ func sampleOps() []op {
 		{typ: opSend, queue: 7, seq: 42, msg: msgRec{
 			id: [16]byte{1, 2, 3}, sentAt: 1700000000000000000, visible: -5, tenant: "t", group: "g", dedup: "d",
 			source: "s", receives: 3, first: 99, nonce: 1 << 63,
-			attrs: map[string]sluice.Attribute{"b": {Type: "Binary", Binary: []byte{0, 1}}, "s": {Type: "String.x", String: "v"}},
+			attrs: encodeAttrs(map[string]sluice.Attribute{"b": {Type: "Binary", Binary: []byte{0, 1}}, "s": {Type: "String.x", String: "v"}}),
 			body:  []byte("body"),
 		}},
 		{typ: opSend, queue: 7, seq: 43, msg: msgRec{body: []byte{}}},
@@ -45,6 +45,25 @@ func TestRecordRoundTrip(t *testing.T) {
 				t.Errorf("decodeOp(type %d truncated to %d of %d bytes) succeeded", o.typ, i, len(rec))
 			}
 		}
+	}
+}
+
+func TestAttributesRoundTrip(t *testing.T) {
+	in := map[string]sluice.Attribute{
+		"b": {Type: "Binary", Binary: []byte{0, 1}},
+		"e": {Type: "Binary", Binary: []byte{}},
+		"s": {Type: "String.x", String: "v"},
+		"n": {Type: "Number", String: "-1.5e3"},
+	}
+	enc := encodeAttrs(in)
+	if !validAttrs(enc) {
+		t.Fatal("validAttrs(encodeAttrs(x)) = false")
+	}
+	if diff := cmp.Diff(in, decodeAttrs(enc)); diff != "" {
+		t.Errorf("decodeAttrs(encodeAttrs(x)) differs (-want +got):\n%s", diff)
+	}
+	if encodeAttrs(nil) != nil || decodeAttrs(nil) != nil {
+		t.Error("no attributes should encode and decode to nil")
 	}
 }
 

@@ -2,8 +2,6 @@ package engine
 
 import (
 	"container/heap"
-
-	"github.com/sluicehq/sluice"
 )
 
 // msgState is where a live message is.
@@ -32,18 +30,14 @@ type message struct {
 	group    string
 	dedup    string
 	source   string
-	attrs    map[string]sluice.Attribute
+	attrs    []byte // encoded by encodeAttrs
 	body     []byte
 	q        *queue
 }
 
 // size approximates the bytes the message takes in a snapshot.
 func (m *message) size() int64 {
-	n := int64(len(m.body) + len(m.tenant) + len(m.group) + len(m.dedup) + len(m.source) + 64)
-	for k, a := range m.attrs {
-		n += int64(len(k) + len(a.Type) + len(a.String) + len(a.Binary) + 4)
-	}
-	return n
+	return int64(len(m.body) + len(m.attrs) + len(m.tenant) + len(m.group) + len(m.dedup) + len(m.source) + 64)
 }
 
 // deque is a FIFO of messages with lazy removal of deleted entries.
