@@ -180,8 +180,7 @@ func isNumber(s string) bool {
 	return i == len(s) && len(s) <= 512
 }
 
-// ValidateBody checks a message body: valid for any bytes on the native API;
-// size is checked with the attributes by the caller.
+// validDuration reports whether d lies within lo to hi.
 func validDuration(field string, d, lo, hi time.Duration) error {
 	if d < lo || d > hi {
 		return Invalid(field, "%v is outside %v to %v", d, lo, hi)
