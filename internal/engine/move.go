@@ -62,6 +62,7 @@ func (p *partition) finishMoves(ctx context.Context, qid uint64, mvs []moving, e
 				continue
 			}
 			if errs[i] != nil {
+				m.stuck = true
 				q.setReady(m, false)
 				if q.fifo {
 					q.groups.update(q.groups.group(m.group))

@@ -546,9 +546,13 @@ func (e *Engine) Receive(ctx context.Context, queue string, opts sluice.ReceiveO
 		}
 		w.q, w.max, w.vis, w.reply = q, max, vis, reply
 		if q.visible() > 0 {
-			w.served = p.take(q, max, vis)
-			reply(w.served, nil)
-			return
+			// take may dead-letter everything it finds; then wait as if
+			// the queue had been empty.
+			if w.served = p.take(q, max, vis); len(w.served) > 0 {
+				reply(w.served, nil)
+				return
+			}
+			w.served = nil
 		}
 		wait := q.cfg.ReceiveWait
 		if opts.WaitTime != nil {

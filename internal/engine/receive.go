@@ -89,7 +89,7 @@ func (p *partition) take(q *queue, max int, vis time.Duration) []sluice.Message 
 		for len(out) < max && q.groups.cursor != nil {
 			before := len(out)
 			q.groups.take(max-len(out), func(m *message) {
-				if dl != nil && int(m.receives) >= dl.MaxReceives {
+				if dl != nil && int(m.receives) >= dl.MaxReceives && !m.stuck {
 					q.groups.group(m.group).inflight--
 					p.deadLetter(q, m)
 					return
@@ -107,7 +107,7 @@ func (p *partition) take(q *queue, max int, vis time.Duration) []sluice.Message 
 		if m == nil {
 			break
 		}
-		if dl != nil && int(m.receives) >= dl.MaxReceives {
+		if dl != nil && int(m.receives) >= dl.MaxReceives && !m.stuck {
 			p.deadLetter(q, m)
 			continue
 		}

@@ -24,6 +24,7 @@ type message struct {
 	first    int64 // first received at, 0 if never
 	receives int32
 	state    msgState
+	stuck    bool  // a move to the dead-letter queue failed: deliver it instead
 	heapIdx  int32 // index in the partition's timer heap, -1 when absent
 	nonce    uint64
 	tenant   string
@@ -268,7 +269,9 @@ func (f *fifoIndex) group(name string) *group {
 // update links or unlinks g according to whether it can deliver now, and
 // forgets it when empty.
 func (f *fifoIndex) update(g *group) {
-	head := g.msgs.front(gone)
+	// A message being moved out still holds its place: the group waits for
+	// the move, and keeps the message if the move fails.
+	head := g.msgs.front(func(m *message) bool { return m.state == stateDeleted })
 	avail := g.inflight == 0 && head != nil && head.state == stateReady
 	switch {
 	case avail && g.next == nil:

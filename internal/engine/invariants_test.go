@@ -1,0 +1,149 @@
+package engine
+
+import (
+	"fmt"
+)
+
+// checkInvariants verifies that a partition's indexes agree with its
+// messages. It is run by the randomized tests after every step.
+func (p *partition) checkInvariants() error {
+	timers := 0
+	for _, q := range p.queues {
+		var ready, delayed, inflight int
+		for seq, m := range q.msgs {
+			if m.seq != seq || m.q != q {
+				return fmt.Errorf("queue %s: message %d misfiled", q.cfg.Name, seq)
+			}
+			switch m.state {
+			case stateReady:
+				ready++
+			case stateDelayed:
+				delayed++
+			case stateInFlight:
+				inflight++
+			case stateDeleted:
+				return fmt.Errorf("queue %s: deleted message %d still live", q.cfg.Name, seq)
+			}
+			if (m.state == stateDelayed || m.state == stateInFlight) != (m.heapIdx >= 0) {
+				return fmt.Errorf("queue %s: message %d in state %d has timer index %d", q.cfg.Name, seq, m.state, m.heapIdx)
+			}
+			if m.heapIdx >= 0 {
+				timers++
+				if p.timers[m.heapIdx] != m {
+					return fmt.Errorf("queue %s: message %d timer index wrong", q.cfg.Name, seq)
+				}
+			}
+		}
+		if q.visible() != ready || q.delayed != delayed || q.inflight != inflight {
+			return fmt.Errorf("queue %s: counts visible=%d delayed=%d inflight=%d, messages say %d/%d/%d",
+				q.cfg.Name, q.visible(), q.delayed, q.inflight, ready, delayed, inflight)
+		}
+		if q.fifo {
+			if err := q.checkGroups(); err != nil {
+				return fmt.Errorf("queue %s: %w", q.cfg.Name, err)
+			}
+		} else if err := q.checkReady(ready); err != nil {
+			return fmt.Errorf("queue %s: %w", q.cfg.Name, err)
+		}
+	}
+	if timers != len(p.timers) {
+		return fmt.Errorf("timer heap has %d entries, messages account for %d", len(p.timers), timers)
+	}
+	return nil
+}
+
+func (q *queue) checkReady(ready int) error {
+	seen := map[*message]bool{}
+	inRing := map[*tenantReady]bool{}
+	if c := q.ready.cursor; c != nil {
+		for t := c; ; t = t.next {
+			inRing[t] = true
+			if t.next.prev != t {
+				return fmt.Errorf("tenant ring broken at %q", t.name)
+			}
+			if t.next == c {
+				break
+			}
+		}
+	}
+	total := 0
+	for name, t := range q.ready.tenants {
+		n := 0
+		for _, m := range t.fresh.buf[t.fresh.head:] {
+			if m.state == stateReady && !seen[m] {
+				seen[m] = true
+				n++
+			}
+		}
+		for _, m := range t.returned {
+			if m.state == stateReady && !seen[m] {
+				seen[m] = true
+				n++
+			}
+		}
+		if n != t.ready {
+			return fmt.Errorf("tenant %q counts %d ready, holds %d", name, t.ready, n)
+		}
+		if (n > 0) != inRing[t] {
+			return fmt.Errorf("tenant %q with %d ready is in ring: %v", name, n, inRing[t])
+		}
+		total += n
+	}
+	if total != ready || q.ready.count != ready {
+		return fmt.Errorf("ready index holds %d (count %d), queue has %d ready", total, q.ready.count, ready)
+	}
+	return nil
+}
+
+func (q *queue) checkGroups() error {
+	inRing := map[*group]bool{}
+	if c := q.groups.cursor; c != nil {
+		for g := c; ; g = g.next {
+			inRing[g] = true
+			if q.groups.groups[g.name] != g {
+				return fmt.Errorf("ring holds group %q that is not in the map", g.name)
+			}
+			if g.next == c {
+				break
+			}
+		}
+	}
+	placed := map[*message]bool{}
+	for name, g := range q.groups.groups {
+		inflight := 0
+		var head *message
+		prev := uint64(0)
+		for _, m := range g.msgs.buf[g.msgs.head:] {
+			if m.state == stateDeleted {
+				continue
+			}
+			if m.seq <= prev {
+				return fmt.Errorf("group %q out of order at %d", name, m.seq)
+			}
+			prev = m.seq
+			if head == nil {
+				head = m
+			}
+			if m.group != name || q.msgs[m.seq] != m {
+				return fmt.Errorf("group %q holds foreign or dead message %d", name, m.seq)
+			}
+			placed[m] = true
+			if m.state == stateInFlight {
+				inflight++
+			}
+		}
+		if inflight != g.inflight {
+			return fmt.Errorf("group %q counts %d in flight, holds %d", name, g.inflight, inflight)
+		}
+		avail := inflight == 0 && head != nil && head.state == stateReady
+		if avail != inRing[g] {
+			return fmt.Errorf("group %q available=%v but in ring=%v", name, avail, inRing[g])
+		}
+	}
+	for _, m := range q.msgs {
+		if !placed[m] {
+			return fmt.Errorf("message %d of group %q is in no group", m.seq, m.group)
+		}
+	}
+	return nil
+}

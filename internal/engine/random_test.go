@@ -1,0 +1,240 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/sluicehq/sluice"
+	"github.com/sluicehq/sluice/internal/journal"
+	"github.com/sluicehq/sluice/internal/journal/memjournal"
+)
+
+// TestRandomOperations drives standard and FIFO queues with random sends,
+// receives, acks, nacks, purges, redrives, time passing and restarts, and
+// checks after every step that the indexes agree with the messages, that a
+// queue reporting visible messages delivers one, and that nothing acked
+// comes back.
+func TestRandomOperations(t *testing.T) {
+	for seed := range uint64(40) {
+		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) { randomRun(t, seed) })
+		})
+	}
+}
+
+type randomHarness struct {
+	t        *testing.T
+	e        *Engine
+	journals []*memjournal.Journal
+	cancel   context.CancelFunc
+	done     chan struct{}
+	snapshot int64
+}
+
+func (h *randomHarness) start() {
+	js := make([]journal.Journal, len(h.journals))
+	for i, j := range h.journals {
+		js[i] = j
+	}
+	e, err := Open(h.t.Context(), Options{Journals: js, SnapshotMinBytes: h.snapshot})
+	if err != nil {
+		h.t.Fatalf("Open() = %v", err)
+	}
+	ctx, cancel := context.WithCancel(h.t.Context())
+	h.e, h.cancel, h.done = e, cancel, make(chan struct{})
+	go func() { e.Run(ctx); close(h.done) }()
+}
+
+func (h *randomHarness) stop() {
+	h.cancel()
+	<-h.done
+}
+
+func (h *randomHarness) check(step int, what string) {
+	h.t.Helper()
+	synctest.Wait()
+	for _, p := range h.e.partitions {
+		err, _ := call(h.t.Context(), p, func(reply func(error, error)) { reply(p.checkInvariants(), nil) })
+		if err != nil {
+			h.t.Fatalf("step %d (%s): %v", step, what, err)
+		}
+	}
+}
+
+// deliverable reports whether q has a message a receive must return: any
+// visible message of a standard queue, or an available group of a FIFO one
+// (ready messages behind an in-flight one of their group must wait).
+func (h *randomHarness) deliverable(name string) bool {
+	p := h.e.partitionFor(name)
+	ok, _ := call(h.t.Context(), p, func(reply func(bool, error)) {
+		q := p.queues[name]
+		if q.fifo {
+			reply(q.groups.cursor != nil, nil)
+			return
+		}
+		reply(q.visible() > 0, nil)
+	})
+	return ok
+}
+
+func randomRun(t *testing.T, seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, 7))
+	h := &randomHarness{t: t, journals: []*memjournal.Journal{memjournal.New(), memjournal.New()}}
+	if seed%2 == 1 {
+		h.snapshot = 1 // snapshot as often as the rule allows
+	}
+	h.start()
+	defer func() { h.stop() }()
+	ctx := t.Context()
+	queues := []string{"std", "std-dlq", "q.fifo", "q-dlq.fifo"}
+	for _, cfg := range []sluice.QueueConfig{
+		{Name: "std-dlq"}, {Name: "q-dlq.fifo"},
+		{Name: "std", DeadLetter: &sluice.DeadLetterPolicy{Queue: "std-dlq", MaxReceives: 3}},
+		{Name: "q.fifo", ContentBasedDedup: true, DeadLetter: &sluice.DeadLetterPolicy{Queue: "q-dlq.fifo", MaxReceives: 3}},
+	} {
+		if _, _, err := h.e.CreateQueue(ctx, cfg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type held struct {
+		queue   string
+		receipt string
+	}
+	var leases []held
+	acked := map[string]bool{} // message ids whose ack was confirmed
+	n := 0
+	for step := range 400 {
+		q := queues[rng.IntN(len(queues))]
+		zero := time.Duration(0)
+		what := ""
+		switch r := rng.IntN(100); {
+		case r < 30:
+			what = "send"
+			var in []sluice.SendInput
+			for range 1 + rng.IntN(5) {
+				n++
+				m := sluice.SendInput{Body: []byte(fmt.Sprint("m", n)), Tenant: fmt.Sprint("t", rng.IntN(3))}
+				if q == "q.fifo" || q == "q-dlq.fifo" {
+					m.GroupID = fmt.Sprint("g", rng.IntN(3))
+					m.DedupID = fmt.Sprint("d", n)
+					m.Tenant = ""
+				} else if rng.IntN(4) == 0 {
+					d := time.Duration(rng.IntN(20)) * time.Second
+					m.Delay = &d
+				}
+				in = append(in, m)
+			}
+			if _, err := h.e.Send(ctx, q, in); err != nil {
+				t.Fatalf("step %d: Send() = %v", step, err)
+			}
+		case r < 55:
+			what = "receive"
+			vis := time.Duration(1+rng.IntN(30)) * time.Second
+			before, _ := h.e.Stats(ctx, q)
+			deliverable := h.deliverable(q)
+			msgs, err := h.e.Receive(ctx, q, sluice.ReceiveOptions{Max: 1 + rng.IntN(4), VisibilityTimeout: &vis, WaitTime: &zero})
+			if err != nil {
+				t.Fatalf("step %d: Receive() = %v", step, err)
+			}
+			if deliverable && len(msgs) == 0 {
+				synctest.Wait()
+				after, _ := h.e.Stats(ctx, q)
+				if after.DeadLettered == before.DeadLettered {
+					t.Fatalf("step %d: %s has deliverable messages (%d visible) but Receive() returned nothing", step, q, before.Visible)
+				}
+			}
+			for _, m := range msgs {
+				if acked[m.ID] && m.SourceQueue == "" {
+					t.Fatalf("step %d: acked message %s delivered again", step, m.ID)
+				}
+				leases = append(leases, held{q, m.Receipt})
+			}
+		case r < 75 && len(leases) > 0:
+			what = "ack"
+			i := rng.IntN(len(leases))
+			l := leases[i]
+			leases = append(leases[:i], leases[i+1:]...)
+			msgs := []string{l.receipt}
+			errs, err := h.e.Ack(ctx, l.queue, msgs)
+			if err != nil {
+				t.Fatalf("step %d: Ack() = %v", step, err)
+			}
+			_ = errs // stale receipts are expected after redelivery
+		case r < 82 && len(leases) > 0:
+			what = "nack"
+			i := rng.IntN(len(leases))
+			l := leases[i]
+			h.e.ChangeVisibility(ctx, l.queue, []sluice.VisibilityChange{{Receipt: l.receipt, Timeout: time.Duration(rng.IntN(3)) * time.Second}})
+		case r < 90:
+			what = "sleep"
+			time.Sleep(time.Duration(rng.IntN(15)) * time.Second)
+		case r < 93:
+			what = "redrive"
+			src := "std-dlq"
+			if rng.IntN(2) == 0 {
+				src = "q-dlq.fifo"
+			}
+			h.e.Redrive(ctx, src, sluice.RedriveOptions{Max: rng.IntN(3)})
+		case r < 95:
+			what = "purge"
+			if _, err := h.e.PurgeQueue(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		default:
+			what = "restart"
+			synctest.Wait()
+			h.stop()
+			for i, j := range h.journals {
+				h.journals[i] = j.Reopen()
+			}
+			h.start()
+		}
+		h.check(step, what)
+	}
+}
+
+// TestFailedMoveKeepsMessage removes a dead-letter queue behind its source's
+// back, so that dead-lettering fails, and checks that the message stays in
+// its FIFO group and is delivered again.
+func TestFailedMoveKeepsMessage(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := &randomHarness{t: t, journals: []*memjournal.Journal{memjournal.New()}}
+		h.start()
+		defer h.stop()
+		ctx := t.Context()
+		for _, cfg := range []sluice.QueueConfig{
+			{Name: "gone.fifo"},
+			{Name: "src.fifo", ContentBasedDedup: true, DeadLetter: &sluice.DeadLetterPolicy{Queue: "gone.fifo", MaxReceives: 1}},
+		} {
+			if _, _, err := h.e.CreateQueue(ctx, cfg); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p := h.e.partitions[0]
+		call(ctx, p, func(reply func(struct{}, error)) {
+			p.apply(&op{typ: opQueueDelete, queue: p.queues["gone.fifo"].id}, p.now())
+			reply(struct{}{}, nil)
+		})
+		if _, err := h.e.Send(ctx, "src.fifo", []sluice.SendInput{{Body: []byte("x"), GroupID: "g"}}); err != nil {
+			t.Fatal(err)
+		}
+		vis, zero := time.Second, time.Duration(0)
+		opts := sluice.ReceiveOptions{VisibilityTimeout: &vis, WaitTime: &zero}
+		if msgs, _ := h.e.Receive(ctx, "src.fifo", opts); len(msgs) != 1 {
+			t.Fatalf("first Receive() = %d messages, want 1", len(msgs))
+		}
+		time.Sleep(2 * time.Second)
+		// Over the receive limit: the move to the missing queue fails.
+		h.e.Receive(ctx, "src.fifo", opts)
+		h.check(0, "after the failed move")
+		msgs, err := h.e.Receive(ctx, "src.fifo", opts)
+		if err != nil || len(msgs) != 1 || string(msgs[0].Body) != "x" {
+			t.Fatalf("Receive() after the failed move = %v, %v; want the message again", msgs, err)
+		}
+		h.check(1, "after delivery")
+	})
+}
