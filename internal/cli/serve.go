@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/sluicehq/sluice"
+	"github.com/sluicehq/sluice/internal/journal/filejournal"
+	"github.com/sluicehq/sluice/internal/server"
+)
+
+func runServe(ctx context.Context, st *streams, args []string) error {
+	c := newCmd("serve", "[flags]",
+		`Run a Sluice server with embedded storage. It serves the native API
+under /v1, /healthz and /readyz on one port, keeps its data in --data-dir and
+shuts down gracefully on SIGINT or SIGTERM: it stops accepting requests,
+finishes those in flight, ends long polls and flushes its journals. Every
+flag can also be set with the environment variable shown; flags win.`,
+		`sluice serve
+		sluice serve --listen 0.0.0.0:9324 --data-dir /var/lib/sluice
+		SLUICE_FSYNC=interval:10ms SLUICE_LOG_LEVEL=debug sluice serve`)
+	listen := c.fs.String("listen", envOr("SLUICE_LISTEN", server.DefaultListen), "`address` to listen on ($SLUICE_LISTEN)")
+	dataDir := c.fs.String("data-dir", envOr("SLUICE_DATA_DIR", server.DefaultDataDir), "`directory` for the data ($SLUICE_DATA_DIR)")
+	partitions := c.fs.Int("partitions", 0, "number of partitions: fixed when the data dir is created (default 4, or the data dir's) ($SLUICE_PARTITIONS)")
+	fsync := c.fs.String("fsync", envOr("SLUICE_FSYNC", "always"), "when writes reach the disk before they are confirmed: always, interval:DURATION or never ($SLUICE_FSYNC)")
+	logLevel := c.fs.String("log-level", envOr("SLUICE_LOG_LEVEL", "info"), "log `level`: debug, info, warn or error ($SLUICE_LOG_LEVEL)")
+	logFormat := c.fs.String("log-format", envOr("SLUICE_LOG_FORMAT", "text"), "log `format`: text or json ($SLUICE_LOG_FORMAT)")
+	maxMessageSize := c.sizeFlag("max-message-size", 0, "largest message body plus attributes the server accepts (default 1MiB) ($SLUICE_MAX_MESSAGE_SIZE)")
+	shutdownTimeout := c.durationFlag("shutdown-timeout", server.DefaultShutdownTimeout, "how long a graceful shutdown waits for requests in flight ($SLUICE_SHUTDOWN_TIMEOUT)")
+
+	// Environment values become the flags' defaults, so flags override them.
+	for _, ev := range []struct{ env, flag string }{
+		{"SLUICE_PARTITIONS", "partitions"},
+		{"SLUICE_MAX_MESSAGE_SIZE", "max-message-size"},
+		{"SLUICE_SHUTDOWN_TIMEOUT", "shutdown-timeout"},
+	} {
+		if v := envOr(ev.env, ""); v != "" {
+			if err := c.fs.Set(ev.flag, v); err != nil {
+				return usageErrorf("serve: $%s: %v", ev.env, err)
+			}
+		}
+	}
+	if _, err := c.parse(st, args, 0, 0); err != nil {
+		return err
+	}
+	if *partitions < 0 || *partitions > 1024 {
+		return usageErrorf("serve: --partitions %d is outside 1 to 1024", *partitions)
+	}
+	sync, err := filejournal.ParseSyncPolicy(*fsync)
+	if err != nil {
+		return usageErrorf("serve: --fsync %q: want always, never or interval:DURATION such as interval:10ms", *fsync)
+	}
+	logger, err := newLogger(st.stderr, *logLevel, *logFormat)
+	if err != nil {
+		return err
+	}
+	cfg := server.Config{
+		Listen:          *listen,
+		DataDir:         *dataDir,
+		Partitions:      *partitions,
+		Sync:            sync,
+		Limits:          sluice.Limits{MaxMessageSize: *maxMessageSize},
+		Logger:          logger,
+		ShutdownTimeout: *shutdownTimeout,
+	}
+	logger.Info("starting sluice", "version", buildVersion(), "data_dir", cfg.DataDir, "fsync", sync.String())
+	srv, err := server.New(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	return srv.Run(ctx)
+}
+
+// newLogger returns a logger writing to w at the named level and format,
+// or a usage error naming the flag that is wrong.
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, usageErrorf("serve: --log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch strings.ToLower(format) {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	default:
+		return nil, usageErrorf("serve: --log-format %q: want text or json", format)
+	}
+}
