@@ -77,6 +77,7 @@ type QueueStats struct {
 	Visible   int           // ready to be received now
 	InFlight  int           // received and not yet acknowledged or returned
 	Delayed   int           // waiting for their delay to pass
+	Waiting   int           // receives long-polling the queue now
 	OldestAge time.Duration // age of the oldest message, zero when empty
 
 	Sent         uint64 // messages accepted since the server started

@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sluicehq/sluice"
@@ -34,6 +35,9 @@ type Client struct {
 	hc        *http.Client
 	token     string
 	userAgent string
+	// buffers holds *bytes.Buffer for reading response bodies; decoding
+	// copies what it keeps, so a buffer is reused once decoded.
+	buffers sync.Pool
 }
 
 // Option configures a Client.
@@ -91,12 +95,20 @@ func queuePath(name, suffix string) (string, error) {
 	return "/v1/queues/" + url.PathEscape(name) + suffix, nil
 }
 
+// encoded is a request body already encoded as JSON, which do sends as it
+// is.
+type encoded []byte
+
 // do sends a request with in (when non-nil) as its JSON body and decodes a
 // successful response's body into out (when non-nil). Error responses
 // become *Error.
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, in, out any) (requestID string, err error) {
 	var body io.Reader
-	if in != nil {
+	switch in := in.(type) {
+	case nil:
+	case encoded:
+		body = bytes.NewReader(in)
+	default:
 		b, err := json.Marshal(in)
 		if err != nil {
 			return "", fmt.Errorf("sluice: encoding the request: %w", err)
@@ -135,10 +147,32 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	if out == nil {
 		return requestID, nil
 	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+	buf, _ := c.buffers.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
+	defer c.putBuffer(buf)
+	if resp.ContentLength > 0 && resp.ContentLength < maxPooledBuffer {
+		buf.Grow(int(resp.ContentLength) + bytes.MinRead)
+	}
+	if _, err := buf.ReadFrom(resp.Body); err != nil {
+		return requestID, fmt.Errorf("sluice: reading the response to %s %s (request %s): %w", method, path, requestID, err)
+	}
+	if err := json.Unmarshal(buf.Bytes(), out); err != nil {
 		return requestID, fmt.Errorf("sluice: decoding the response to %s %s (request %s): %w", method, path, requestID, err)
 	}
 	return requestID, nil
+}
+
+// maxPooledBuffer is the largest response buffer kept for reuse.
+const maxPooledBuffer = 1 << 20
+
+// putBuffer returns buf to the pool unless it grew too large to keep.
+func (c *Client) putBuffer(buf *bytes.Buffer) {
+	if buf.Cap() <= maxPooledBuffer {
+		buf.Reset()
+		c.buffers.Put(buf)
+	}
 }
 
 // responseError builds the *Error for a failed response.

@@ -166,7 +166,7 @@ func TestInvalidArgumentAndLimitErrors(t *testing.T) {
 	if !errors.As(err, &ia) || ia.Field != "messages[2].body_base64" || ia.Reason != "is not valid base64" {
 		t.Errorf("SendBatch() = %v, want *sluice.InvalidArgumentError{messages[2].body_base64, is not valid base64}, got %+v", err, ia)
 	}
-	if want := "sluice: invalid messages[2].body_base64: is not valid base64 (invalid_argument, HTTP 400 Bad Request, request req-1)"; err.Error() != want {
+	if want := "invalid messages[2].body_base64: is not valid base64 (invalid_argument, HTTP 400 Bad Request, request req-1)"; err.Error() != want {
 		t.Errorf("Error() = %q, want %q", err.Error(), want)
 	}
 

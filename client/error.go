@@ -47,7 +47,6 @@ func newError(status int, b wire.ErrorBody, requestID string) *Error {
 // Error implements error.
 func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString("sluice: ")
 	b.WriteString(e.Message)
 	var detail []string
 	if e.Code != "" {

@@ -246,6 +246,7 @@ func (q *queue) snapshotStats(now int64) sluice.QueueStats {
 		Visible:      q.visible(),
 		InFlight:     q.inflight,
 		Delayed:      q.delayed,
+		Waiting:      len(q.waiters),
 		Sent:         q.stats.sent,
 		Received:     q.stats.received,
 		Acked:        q.stats.acked,

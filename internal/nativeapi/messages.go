@@ -1,6 +1,7 @@
 package nativeapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -34,15 +35,9 @@ func (h *handler) send(w http.ResponseWriter, r *http.Request) error {
 	if len(results) != len(ins) {
 		return fmt.Errorf("engine returned %d results for %d messages", len(results), len(ins))
 	}
-	if !req.Batch() {
-		h.write(w, r, http.StatusCreated, wire.FromSendResult(results[0]))
-		return nil
-	}
-	resp := wire.SendBatchResponse{Messages: make([]wire.SendResult, len(results))}
-	for i, res := range results {
-		resp.Messages[i] = wire.FromSendResult(res)
-	}
-	h.write(w, r, http.StatusCreated, resp)
+	h.writeAppended(w, r, http.StatusCreated, func(b []byte) ([]byte, error) {
+		return wire.AppendSendResponse(b, results, req.Batch()), nil
+	})
 	return nil
 }
 
@@ -58,14 +53,17 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	msgs, err := h.engine.Receive(r.Context(), r.PathValue("name"), opts)
+	if err != nil && errors.Is(context.Cause(r.Context()), sluice.ErrClosed) {
+		// The server is shutting down: the long poll ends as if it had
+		// timed out.
+		msgs, err = nil, nil
+	}
 	if err != nil {
 		return err
 	}
-	resp := wire.ReceiveResponse{Messages: make([]wire.Message, len(msgs))}
-	for i, m := range msgs {
-		resp.Messages[i] = wire.FromMessage(m)
-	}
-	h.write(w, r, http.StatusOK, resp)
+	h.writeAppended(w, r, http.StatusOK, func(b []byte) ([]byte, error) {
+		return wire.AppendReceiveResponse(b, msgs)
+	})
 	return nil
 }
 
@@ -85,7 +83,9 @@ func (h *handler) ack(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	h.write(w, r, http.StatusOK, wire.AckResponse{Results: results, Acked: acked, Failed: failed})
+	h.writeAppended(w, r, http.StatusOK, func(b []byte) ([]byte, error) {
+		return wire.AckResponse{Results: results, Acked: acked, Failed: failed}.AppendJSON(b), nil
+	})
 	return nil
 }
 
@@ -152,6 +152,8 @@ func (h *handler) applyVisibility(w http.ResponseWriter, r *http.Request, change
 	if err != nil {
 		return err
 	}
-	h.write(w, r, http.StatusOK, wire.VisibilityResponse{Results: results, Changed: changed, Failed: failed})
+	h.writeAppended(w, r, http.StatusOK, func(b []byte) ([]byte, error) {
+		return wire.VisibilityResponse{Results: results, Changed: changed, Failed: failed}.AppendJSON(b), nil
+	})
 	return nil
 }

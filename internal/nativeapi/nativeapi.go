@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/sluicehq/sluice"
 	"github.com/sluicehq/sluice/internal/wire"
@@ -93,6 +94,8 @@ type handler struct {
 	log     *slog.Logger
 	maxBody int64
 	mux     *http.ServeMux
+	// buffers holds *[]byte response buffers for writeAppended.
+	buffers sync.Pool
 }
 
 // endpoint is an HTTP handler that returns its error for the handler to

@@ -2,12 +2,15 @@ package nativeapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/sluicehq/sluice"
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -25,7 +28,13 @@ func (h *handler) read(w http.ResponseWriter, r *http.Request, v any, optional b
 	if r.ContentLength > h.maxBody {
 		return fmt.Errorf("%w: %d bytes, over the limit of %d", wire.ErrRequestTooLarge, r.ContentLength, h.maxBody)
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody))
+	bp := h.buffer()
+	defer h.putBuffer(bp)
+	if n := r.ContentLength; n > 0 {
+		*bp = slices.Grow(*bp, int(n)+1) // +1: room to see the end
+	}
+	data, err := readAll(*bp, http.MaxBytesReader(w, r.Body, h.maxBody))
+	*bp = data
 	if mbe, ok := errors.AsType[*http.MaxBytesError](err); ok {
 		return fmt.Errorf("%w: over the limit of %d bytes", wire.ErrRequestTooLarge, mbe.Limit)
 	}
@@ -61,6 +70,63 @@ func (h *handler) write(w http.ResponseWriter, r *http.Request, status int, v an
 	writeBody(w, status, b)
 }
 
+// maxPooledBuffer is the largest response buffer kept for reuse; larger
+// ones, from rare huge receives, are left to the garbage collector.
+const maxPooledBuffer = 1 << 20
+
+// writeAppended sends the JSON document appendJSON appends to a buffer as
+// the body of a response with status, like write but without reflection.
+func (h *handler) writeAppended(w http.ResponseWriter, r *http.Request, status int, appendJSON func([]byte) ([]byte, error)) {
+	bp := h.buffer()
+	defer h.putBuffer(bp)
+	b, err := appendJSON(*bp)
+	*bp = b
+	if err != nil {
+		h.fail(w, r, fmt.Errorf("encoding the response: %w", err))
+		return
+	}
+	b = append(b, '\n')
+	*bp = b
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	w.Write(b) // an error means the client went away; nothing to do
+}
+
+// buffer returns an empty buffer from h.buffers, to be given back with
+// putBuffer once nothing refers to its contents.
+func (h *handler) buffer() *[]byte {
+	if bp, ok := h.buffers.Get().(*[]byte); ok {
+		return bp
+	}
+	return new([]byte)
+}
+
+// putBuffer empties *bp and keeps it for reuse unless it grew too large.
+func (h *handler) putBuffer(bp *[]byte) {
+	if cap(*bp) <= maxPooledBuffer {
+		*bp = (*bp)[:0]
+		h.buffers.Put(bp)
+	}
+}
+
+// readAll is io.ReadAll appending to b.
+func readAll(b []byte, r io.Reader) ([]byte, error) {
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+}
+
 // writeBody sends the JSON document b, with a trailing newline.
 func writeBody(w http.ResponseWriter, status int, b []byte) {
 	w.Header().Set("Content-Type", "application/json")
@@ -77,8 +143,14 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	ctx := r.Context()
 	id := w.Header().Get("X-Request-Id")
 	if ctx.Err() != nil {
-		h.log.DebugContext(ctx, "native API client went away", "request_id", id, "method", r.Method, "path", r.URL.Path, "error", err)
-		return
+		if errors.Is(context.Cause(ctx), sluice.ErrClosed) {
+			// Shutdown cancelled the request: the client is still there
+			// and gets a clear answer.
+			err = sluice.ErrClosed
+		} else {
+			h.log.DebugContext(ctx, "native API client went away", "request_id", id, "method", r.Method, "path", r.URL.Path, "error", err)
+			return
+		}
 	}
 	status, body := wire.ErrorBodyOf(err)
 	switch body.Code {

@@ -39,6 +39,15 @@ var ErrMalformedJSON = errors.New("malformed JSON")
 // type, a malformed duration. Types in this package that hold lists or maps
 // of documents decode each entry with Decode, so their errors name the entry.
 func Decode(data []byte, v any) error {
+	if f, ok := v.(fastDecoder); ok && f.decodeFast(data) {
+		return nil
+	}
+	return decodeStrict(data, v)
+}
+
+// decodeStrict is Decode without fast paths: one strict decode of data
+// into v, through v's own UnmarshalJSON if it has one.
+func decodeStrict(data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

@@ -97,14 +97,25 @@ func toAttributes(attrs map[string]Attribute) (map[string]sluice.Attribute, erro
 		return nil, nil
 	}
 	out := make(map[string]sluice.Attribute, len(attrs))
-	for _, name := range slices.Sorted(maps.Keys(attrs)) {
-		a, err := attrs[name].Attribute()
+	for name, d := range attrs {
+		a, err := d.Attribute()
 		if err != nil {
-			return nil, sluice.WithField("attributes."+name, err)
+			return nil, attributeError(attrs)
 		}
 		out[name] = a
 	}
 	return out, nil
+}
+
+// attributeError returns the error of the first attribute in name order
+// that does not convert, so that the error does not depend on map order.
+func attributeError(attrs map[string]Attribute) error {
+	for _, name := range slices.Sorted(maps.Keys(attrs)) {
+		if _, err := attrs[name].Attribute(); err != nil {
+			return sluice.WithField("attributes."+name, err)
+		}
+	}
+	return nil
 }
 
 // SendMessage is one message to send: the body of a single send or an entry

@@ -225,6 +225,7 @@ type Stats struct {
 	Visible      int      `json:"visible"`
 	InFlight     int      `json:"in_flight"`
 	Delayed      int      `json:"delayed"`
+	Waiting      int      `json:"waiting"`
 	OldestAge    Duration `json:"oldest_age"`
 	Sent         uint64   `json:"sent"`
 	Received     uint64   `json:"received"`
@@ -237,7 +238,7 @@ type Stats struct {
 // FromQueueStats returns the document for s.
 func FromQueueStats(s sluice.QueueStats) Stats {
 	return Stats{
-		Name: s.Name, Visible: s.Visible, InFlight: s.InFlight, Delayed: s.Delayed,
+		Name: s.Name, Visible: s.Visible, InFlight: s.InFlight, Delayed: s.Delayed, Waiting: s.Waiting,
 		OldestAge: Duration(s.OldestAge),
 		Sent:      s.Sent, Received: s.Received, Acked: s.Acked, Returned: s.Returned,
 		DeadLettered: s.DeadLettered, Expired: s.Expired,
@@ -247,7 +248,7 @@ func FromQueueStats(s sluice.QueueStats) Stats {
 // QueueStats returns the statistics s describes.
 func (s Stats) QueueStats() sluice.QueueStats {
 	return sluice.QueueStats{
-		Name: s.Name, Visible: s.Visible, InFlight: s.InFlight, Delayed: s.Delayed,
+		Name: s.Name, Visible: s.Visible, InFlight: s.InFlight, Delayed: s.Delayed, Waiting: s.Waiting,
 		OldestAge: time.Duration(s.OldestAge),
 		Sent:      s.Sent, Received: s.Received, Acked: s.Acked, Returned: s.Returned,
 		DeadLettered: s.DeadLettered, Expired: s.Expired,
