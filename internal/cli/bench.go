@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -88,8 +89,20 @@ process on a loopback port with its data in a temporary directory.`,
 	c.fs.StringVar(&f.scenario, "scenario", "throughput", "`scenario`: throughput or http-baseline")
 	drain := c.durationFlag("drain-timeout", 10*time.Second, "stop draining after this long without a delivery")
 	c.fs.BoolVar(&f.json, "json", false, "print JSON instead of a table")
+	cpuProfile := c.fs.String("cpuprofile", "", "write a CPU profile of this process (bench and embedded server) to `file`")
 	if _, err := c.parse(st, args, 0, 0); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		out, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer out.Close()
+		if err := pprof.StartCPUProfile(out); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	f.size, f.duration, f.drain = *sizeFlag, *duration, *drain
 	if f.count > 0 && !c.isSet("duration") {

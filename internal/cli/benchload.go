@@ -112,8 +112,11 @@ type loadRun struct {
 	sendReqs  atomic.Int64
 	sendErrs  atomic.Int64
 
-	mu          sync.Mutex // guards the fields below
-	delivered   map[msgKey]uint32
+	mu        sync.Mutex // guards the fields below
+	delivered map[msgKey]uint32
+	// missing holds the confirmed messages not yet delivered, once the
+	// producers are done and waitDrained has built it; nil before.
+	missing     map[msgKey]struct{}
 	deliveries  int64
 	foreign     int64
 	lastReceive time.Time
@@ -269,6 +272,7 @@ func (r *loadRun) consume(ctx context.Context) error {
 				continue
 			}
 			r.delivered[k]++
+			delete(r.missing, k) // a no-op until waitDrained builds it
 			r.e2eLat.record(now.Sub(sent))
 		}
 		if len(msgs) > 0 {
@@ -305,29 +309,27 @@ func (r *loadRun) consume(ctx context.Context) error {
 // consumer fails, or no delivery arrives for cfg.drain. It reports whether
 // everything was delivered.
 func (r *loadRun) waitDrained(ctx context.Context) bool {
-	var missing []msgKey
+	// The producers are done: build the set of confirmed messages not yet
+	// delivered once, and let the consumers shrink it as they deliver.
+	r.mu.Lock()
+	r.missing = make(map[msgKey]struct{})
 	for p, seqs := range r.confirmed {
 		for s, ok := range seqs {
-			if ok {
-				missing = append(missing, msgKey{uint32(p), uint32(s)})
+			k := msgKey{uint32(p), uint32(s)}
+			if ok && r.delivered[k] == 0 {
+				r.missing[k] = struct{}{}
 			}
 		}
 	}
+	r.mu.Unlock()
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	lastProgress, lastDeliveries := time.Now(), int64(-1)
 	for {
 		r.mu.Lock()
-		keep := missing[:0]
-		for _, k := range missing {
-			if r.delivered[k] == 0 {
-				keep = append(keep, k)
-			}
-		}
-		missing = keep
-		deliveries := r.deliveries
+		missing, deliveries := len(r.missing), r.deliveries
 		r.mu.Unlock()
-		if len(missing) == 0 {
+		if missing == 0 {
 			return true
 		}
 		if deliveries != lastDeliveries {
