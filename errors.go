@@ -23,6 +23,15 @@ var (
 	// ErrQueueInUse means the queue cannot be deleted or changed because another
 	// queue uses it as its dead-letter queue.
 	ErrQueueInUse = errors.New("queue is in use as a dead-letter queue")
+	// ErrTopicNotFound means the named topic does not exist.
+	ErrTopicNotFound = errors.New("topic not found")
+	// ErrTopicExists means a topic with the name exists with other attributes.
+	ErrTopicExists = errors.New("topic already exists with different attributes")
+	// ErrSubscriptionNotFound means no subscription has the given id.
+	ErrSubscriptionNotFound = errors.New("subscription not found")
+	// ErrTokenInvalid means a subscription confirmation token matches no
+	// pending subscription of the topic.
+	ErrTokenInvalid = errors.New("confirmation token is invalid")
 	// ErrClosed means the engine is shutting down or has stopped.
 	ErrClosed = errors.New("sluice engine is closed")
 	// ErrUnavailable means the engine cannot accept writes, for example after a

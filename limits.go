@@ -226,10 +226,16 @@ func (l Limits) ValidateQueueConfig(cfg QueueConfig) error {
 	if cfg.ContentBasedDedup && cfg.Type != FIFO {
 		return Invalid("content_based_dedup", "applies to FIFO queues only")
 	}
-	if len(cfg.Tags) > 50 {
-		return &LimitError{Field: "tags", Limit: 50, Got: int64(len(cfg.Tags))}
+	return ValidateTags(cfg.Tags)
+}
+
+// ValidateTags checks a queue's or topic's tags: at most 50, keys of 1 to
+// 128 bytes and values of at most 256 bytes, all UTF-8.
+func ValidateTags(tags map[string]string) error {
+	if len(tags) > 50 {
+		return &LimitError{Field: "tags", Limit: 50, Got: int64(len(tags))}
 	}
-	for k, v := range cfg.Tags {
+	for k, v := range tags {
 		if k == "" || len(k) > 128 || len(v) > 256 || !utf8.ValidString(k) || !utf8.ValidString(v) {
 			return Invalid("tags."+k, "tag keys must be 1 to 128 and values at most 256 bytes of UTF-8")
 		}

@@ -23,7 +23,7 @@ flag can also be set with the environment variable shown; flags win.`,
 		SLUICE_FSYNC=interval:10ms SLUICE_LOG_LEVEL=debug sluice serve`)
 	listen := c.fs.String("listen", envOr("SLUICE_LISTEN", server.DefaultListen), "`address` to listen on ($SLUICE_LISTEN)")
 	dataDir := c.fs.String("data-dir", envOr("SLUICE_DATA_DIR", server.DefaultDataDir), "`directory` for the data ($SLUICE_DATA_DIR)")
-	partitions := c.fs.Int("partitions", 0, "number of partitions: fixed when the data dir is created (default 4, or the data dir's) ($SLUICE_PARTITIONS)")
+	partitions := c.fs.Int("partitions", 0, "number of partitions: fixed when the data dir is created (default 1, or the data dir's) ($SLUICE_PARTITIONS)")
 	fsync := c.fs.String("fsync", envOr("SLUICE_FSYNC", "always"), "when writes reach the disk before they are confirmed: always, interval:DURATION or never ($SLUICE_FSYNC)")
 	logLevel := c.fs.String("log-level", envOr("SLUICE_LOG_LEVEL", "info"), "log `level`: debug, info, warn or error ($SLUICE_LOG_LEVEL)")
 	logFormat := c.fs.String("log-format", envOr("SLUICE_LOG_FORMAT", "text"), "log `format`: text or json ($SLUICE_LOG_FORMAT)")

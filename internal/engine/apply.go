@@ -8,9 +8,14 @@ import (
 // changes that are written to the journal, used both online (before the
 // record is logged) and when replaying the journal or a snapshot.
 func (p *partition) apply(o *op, now int64) {
+	if o.typ >= opTopicCreate {
+		p.applyTopic(o, now)
+		return
+	}
 	if o.typ == opQueueCreate {
 		cfg := o.config.config()
 		q := newQueue(p, o.queue, cfg)
+		q.push = o.config.Push
 		p.queues[cfg.Name] = q
 		p.byID[q.id] = q
 		p.nextQID = max(p.nextQID, o.queue)
@@ -25,6 +30,7 @@ func (p *partition) apply(o *op, now int64) {
 	switch o.typ {
 	case opQueueUpdate:
 		q.cfg = o.config.config()
+		q.push = o.config.Push
 	case opQueueDelete:
 		p.dropQueue(q)
 	case opPurge:

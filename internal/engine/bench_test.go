@@ -3,12 +3,14 @@ package engine_test
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/sluicehq/sluice"
 	"github.com/sluicehq/sluice/internal/engine"
 	"github.com/sluicehq/sluice/internal/journal"
+	"github.com/sluicehq/sluice/internal/journal/filejournal"
 	"github.com/sluicehq/sluice/internal/journal/memjournal"
 )
 
@@ -56,5 +58,72 @@ func BenchmarkCycle(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 		})
+	}
+}
+
+// BenchmarkPublishFanout measures publishing to a topic with 1, 10 and 100
+// queue subscriptions, through real file journals with fsync on, from 16
+// concurrent publishers: the cost of a publish should grow far slower than
+// its fan-out, since each destination partition makes all its copies
+// durable in one append.
+func BenchmarkPublishFanout(b *testing.B) {
+	for _, parts := range []int{1, 4} {
+		for _, fanout := range []int{1, 10, 100} {
+			b.Run(fmt.Sprintf("partitions=%d/subscriptions=%d", parts, fanout), func(b *testing.B) { benchFanout(b, parts, fanout) })
+		}
+	}
+}
+
+func benchFanout(b *testing.B, parts, fanout int) {
+	{
+		{
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var journals []journal.Journal
+			for i := range parts {
+				j, err := filejournal.Open(filepath.Join(b.TempDir(), fmt.Sprint(i)), filejournal.Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer j.Close()
+				journals = append(journals, j)
+			}
+			e, err := engine.Open(ctx, engine.Options{Journals: journals})
+			if err != nil {
+				b.Fatal(err)
+			}
+			done := make(chan struct{})
+			go func() { e.Run(ctx); close(done) }()
+			defer func() { cancel(); <-done }()
+			if _, _, err := e.CreateTopic(ctx, sluice.TopicConfig{Name: "fan"}); err != nil {
+				b.Fatal(err)
+			}
+			for i := range fanout {
+				name := fmt.Sprint("q", i)
+				if _, _, err := e.CreateQueue(ctx, sluice.QueueConfig{Name: name}); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := e.Subscribe(ctx, sluice.Subscription{Topic: "fan", Protocol: sluice.ProtocolQueue, Endpoint: name, Raw: true}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			body := make([]byte, 256)
+			for i := range body {
+				body[i] = 'x'
+			}
+			in := []sluice.PublishInput{{Body: body}}
+			b.SetParallelism(8) // 16 publishers on 2 cores
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := e.Publish(ctx, "fan", in); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "publishes/s")
+			b.ReportMetric(float64(b.N*fanout)/b.Elapsed().Seconds(), "copies/s")
+		}
 	}
 }

@@ -32,6 +32,9 @@ type Options struct {
 	// (default 64 MiB). Above it a partition snapshots once its journal has
 	// outgrown its live state.
 	SnapshotMinBytes int64
+	// TopicARN returns the ARN written into notification envelopes (default
+	// arn:aws:sns:us-east-1:000000000000:NAME).
+	TopicARN func(name string) string
 	// Now returns the current time (default time.Now). Tests may inject a
 	// clock; synctest bubbles work with the default.
 	Now func() time.Time

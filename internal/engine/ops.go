@@ -63,6 +63,10 @@ func (e *Engine) partitionFor(name string) *partition {
 	return e.partitions[h.Sum32()%uint32(len(e.partitions))]
 }
 
+// internalName reports whether a queue name is one of the engine's own
+// (hidden push queues), which user names cannot collide with.
+func internalName(name string) bool { return strings.HasPrefix(name, "~") }
+
 // queue returns the named queue or sluice.ErrQueueNotFound.
 func (p *partition) queue(name string) (*queue, error) {
 	q := p.queues[name]
@@ -183,7 +187,7 @@ func (e *Engine) ListQueues(ctx context.Context, prefix, after string, limit int
 		part, err := call(ctx, p, func(reply func([]sluice.QueueConfig, error)) {
 			var out []sluice.QueueConfig
 			for name, q := range p.queues {
-				if strings.HasPrefix(name, prefix) && name > after {
+				if strings.HasPrefix(name, prefix) && name > after && !internalName(name) {
 					out = append(out, q.cfg)
 				}
 			}
@@ -293,6 +297,7 @@ func (e *Engine) modify(ctx context.Context, name string, change func(*sluice.Qu
 		}
 		cfg.UpdatedAt = time.Unix(0, p.now()).UTC()
 		o := &op{typ: opQueueUpdate, queue: q.id, config: configToRec(cfg)}
+		o.config.Push = q.push
 		p.apply(o, p.now())
 		p.log(o)
 		durable(p, reply, cloneConfig(q.cfg))

@@ -24,11 +24,14 @@ type partition struct {
 	id      int
 	j       journal.Journal
 	inbox   chan func()
+	mail    mailbox       // work posted by other partitions, in order
 	stopped chan struct{} // closed when run returns
 
 	queues  map[string]*queue
 	byID    map[uint64]*queue
 	nextQID uint64
+	topics  map[string]*topic
+	topicID map[uint64]*topic
 	timers  timerHeap
 	waiters waiterHeap
 	rng     *mrand.ChaCha8
@@ -64,8 +67,11 @@ func newPartition(e *Engine, id int, j journal.Journal) *partition {
 		j:       j,
 		inbox:   make(chan func(), 1024),
 		stopped: make(chan struct{}),
+		mail:    mailbox{signal: make(chan struct{}, 1)},
 		queues:  make(map[string]*queue),
 		byID:    make(map[uint64]*queue),
+		topics:  make(map[string]*topic),
+		topicID: make(map[uint64]*topic),
 		rng:     mrand.NewChaCha8(seed),
 		last:    &batch{done: true},
 	}
@@ -98,8 +104,10 @@ func (p *partition) run(ctx context.Context) {
 				}
 				break
 			}
+		case <-p.mail.signal:
 		case <-p.timer.C:
 		}
+		p.mail.run()
 		p.tick()
 		p.flush()
 		p.maybeSnapshot()
@@ -122,6 +130,9 @@ func (p *partition) tick() {
 		p.nextHK = now + int64(housekeepingInterval)
 		for _, q := range p.queues {
 			q.housekeep(now)
+		}
+		for _, t := range p.topics {
+			t.housekeep(now)
 		}
 	}
 }
@@ -199,6 +210,37 @@ func (p *partition) flush() {
 			f(err)
 		}
 	})
+}
+
+// mailbox carries work from one partition's goroutine to another's without
+// ever blocking the sender, and in the order it was posted. Partition
+// goroutines never wait on each other, so they cannot deadlock.
+type mailbox struct {
+	mu     sync.Mutex // guards items
+	items  []func()
+	signal chan struct{} // capacity 1: something was posted
+}
+
+// post queues f to run on the owning partition's goroutine.
+func (m *mailbox) post(f func()) {
+	m.mu.Lock()
+	m.items = append(m.items, f)
+	m.mu.Unlock()
+	select {
+	case m.signal <- struct{}{}:
+	default:
+	}
+}
+
+// run runs what was posted; the owning partition's goroutine calls it.
+func (m *mailbox) run() {
+	m.mu.Lock()
+	items := m.items
+	m.items = nil
+	m.mu.Unlock()
+	for _, f := range items {
+		f()
+	}
 }
 
 // call runs f on the partition's goroutine and waits for it to reply.

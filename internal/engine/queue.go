@@ -25,6 +25,7 @@ type queue struct {
 	inflight int
 	waiters  []*waiter // parked receives, oldest first
 	stats    counters
+	push     *pushRec // set on the hidden queue of an HTTP subscription
 }
 
 type dedupEntry struct {

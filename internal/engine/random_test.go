@@ -100,6 +100,21 @@ func randomRun(t *testing.T, seed uint64) {
 			t.Fatal(err)
 		}
 	}
+	if _, _, err := h.e.CreateTopic(ctx, sluice.TopicConfig{Name: "events"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := h.e.CreateTopic(ctx, sluice.TopicConfig{Name: "events.fifo"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []sluice.Subscription{
+		{Topic: "events", Protocol: sluice.ProtocolQueue, Endpoint: "std", Raw: true},
+		{Topic: "events", Protocol: sluice.ProtocolQueue, Endpoint: "std-dlq", FilterPolicy: `{"n":[{"numeric":[">",3]}]}`},
+		{Topic: "events.fifo", Protocol: sluice.ProtocolQueue, Endpoint: "q.fifo", Raw: true},
+	} {
+		if _, err := h.e.Subscribe(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
 	type held struct {
 		queue   string
 		receipt string
@@ -169,6 +184,16 @@ func randomRun(t *testing.T, seed uint64) {
 			i := rng.IntN(len(leases))
 			l := leases[i]
 			h.e.ChangeVisibility(ctx, l.queue, []sluice.VisibilityChange{{Receipt: l.receipt, Timeout: time.Duration(rng.IntN(3)) * time.Second}})
+		case r < 86:
+			what = "publish"
+			n++
+			attrs := map[string]sluice.Attribute{"n": {Type: "Number", String: fmt.Sprint(rng.IntN(6))}}
+			if _, err := h.e.Publish(ctx, "events", []sluice.PublishInput{{Body: []byte(fmt.Sprint("p", n)), Attributes: attrs}}); err != nil {
+				t.Fatalf("step %d: Publish() = %v", step, err)
+			}
+			if _, err := h.e.Publish(ctx, "events.fifo", []sluice.PublishInput{{Body: []byte(fmt.Sprint("p", n)), GroupID: fmt.Sprint("g", rng.IntN(3)), DedupID: fmt.Sprint("pd", n)}}); err != nil {
+				t.Fatalf("step %d: Publish(fifo) = %v", step, err)
+			}
 		case r < 90:
 			what = "sleep"
 			time.Sleep(time.Duration(rng.IntN(15)) * time.Second)

@@ -32,6 +32,12 @@ const (
 	opDelete                        // ack, expiry or move to another queue
 	opDedup                         // FIFO dedup entry (snapshots only)
 	opQueueSeq                      // next sequence of a queue (snapshots only)
+	opTopicCreate                   // topic id, config (JSON)
+	opTopicUpdate                   // topic id, config (JSON)
+	opTopicDelete                   // topic id
+	opSubscribe                     // topic id, subscription (JSON); also replaces one
+	opUnsubscribe                   // topic id, subscription id
+	opTopicDedup                    // topic id, FIFO dedup entry and sequence
 )
 
 // queueConfigRec is the JSON form of a queue's config in records. Durations
@@ -50,6 +56,22 @@ type queueConfigRec struct {
 	Tags              map[string]string `json:"tags,omitempty"`
 	CreatedAt         int64             `json:"ca"`
 	UpdatedAt         int64             `json:"ua"`
+	Push              *pushRec          `json:"push,omitempty"`
+}
+
+// pushRec marks a hidden queue that holds an HTTP subscription's pending
+// deliveries, and says where they go.
+type pushRec struct {
+	Sub         string        `json:"sub"`
+	Topic       string        `json:"topic"`
+	Endpoint    string        `json:"e"`
+	Raw         bool          `json:"raw,omitempty"`
+	MaxAttempts int           `json:"ma"`
+	MinBackoff  time.Duration `json:"minb"`
+	MaxBackoff  time.Duration `json:"maxb"`
+	Timeout     time.Duration `json:"to"`
+	MaxRate     float64       `json:"rate,omitempty"`
+	Retired     bool          `json:"ret,omitempty"`
 }
 
 func configToRec(c sluice.QueueConfig) queueConfigRec {
@@ -92,6 +114,8 @@ type op struct {
 	dedup   string
 	expires int64
 	msgID   [16]byte
+	js      []byte // topic and subscription records: their JSON
+	name    string // subscription id
 }
 
 // msgRec is a message's durable fields.
@@ -224,11 +248,16 @@ func (o *op) encode(b []byte) []byte {
 		b = binary.AppendVarint(b, o.visible)
 	case opDelete:
 		b = binary.AppendUvarint(b, o.seq)
-	case opDedup:
+	case opDedup, opTopicDedup:
 		b = appendString(b, o.dedup)
 		b = append(b, o.msgID[:]...)
 		b = binary.AppendUvarint(b, o.seq)
 		b = binary.AppendVarint(b, o.expires)
+	case opTopicCreate, opTopicUpdate, opSubscribe:
+		b = appendBytes(b, o.js)
+	case opTopicDelete:
+	case opUnsubscribe:
+		b = appendString(b, o.name)
 	}
 	return b
 }
@@ -346,11 +375,19 @@ func decodeOp(rec []byte) (op, error) {
 		o.visible = d.varint()
 	case opDelete:
 		o.seq = d.uvarint()
-	case opDedup:
+	case opDedup, opTopicDedup:
 		o.dedup = d.string()
 		o.msgID = d.id()
 		o.seq = d.uvarint()
 		o.expires = d.varint()
+	case opTopicCreate, opTopicUpdate, opSubscribe:
+		o.js = append([]byte(nil), d.bytes()...)
+		if d.err == nil && !json.Valid(o.js) {
+			return o, fmt.Errorf("%w: invalid JSON", errCorruptRecord)
+		}
+	case opTopicDelete:
+	case opUnsubscribe:
+		o.name = d.string()
 	default:
 		return o, fmt.Errorf("%w: unknown type %d", errCorruptRecord, rec[0])
 	}

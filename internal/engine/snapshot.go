@@ -52,7 +52,12 @@ func (p *partition) capture() []op {
 	var ops []op
 	now := p.now()
 	for _, q := range p.byID {
-		ops = append(ops, op{typ: opQueueCreate, queue: q.id, config: configToRec(cloneConfig(q.cfg))})
+		rec := configToRec(cloneConfig(q.cfg))
+		if q.push != nil {
+			push := *q.push
+			rec.Push = &push
+		}
+		ops = append(ops, op{typ: opQueueCreate, queue: q.id, config: rec})
 		ops = append(ops, op{typ: opQueueSeq, queue: q.id, seq: q.nextSeq})
 		for k, d := range q.dedup {
 			if d.expires > now {
@@ -77,7 +82,7 @@ func (p *partition) capture() []op {
 			ops = append(ops, op{typ: opSend, queue: q.id, seq: seq, msg: r})
 		}
 	}
-	return ops
+	return append(ops, p.captureTopics(now)...)
 }
 
 func writeSnapshot(w io.Writer, ops []op) error {
@@ -161,6 +166,9 @@ func (p *partition) recover(ctx context.Context) error {
 		q.housekeep(now)
 		q.stats = counters{}
 		msgs += len(q.msgs)
+	}
+	for _, t := range p.topics {
+		t.housekeep(now)
 	}
 	p.e.log.Info("partition recovered", "partition", p.id, "snapshot_index", index,
 		"snapshot_records", snapRecs, "replayed", replayed, "queues", len(p.queues),

@@ -31,7 +31,7 @@ import (
 const (
 	DefaultListen            = "127.0.0.1:9324"
 	DefaultDataDir           = "sluice-data"
-	DefaultPartitions        = 4
+	DefaultPartitions        = 1
 	DefaultShutdownTimeout   = 10 * time.Second
 	defaultReadHeaderTimeout = 10 * time.Second
 	defaultReadTimeout       = time.Minute
@@ -54,7 +54,7 @@ type Config struct {
 	// (default "sluice-data"). It is created if missing.
 	DataDir string
 	// Partitions is the number of engine partitions. Zero means the count
-	// recorded in an existing data directory, or 4 for a new one; a non-zero
+	// recorded in an existing data directory, or 1 for a new one; a non-zero
 	// count that disagrees with the data directory makes New fail.
 	Partitions int
 	// Sync is the journals' fsync policy (the zero value is filejournal's default).

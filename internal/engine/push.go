@@ -1,0 +1,59 @@
+package engine
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/sluicehq/sluice"
+)
+
+// PushTarget is an HTTP subscription's hidden queue and where its messages
+// go. A push worker receives from Queue with ordinary leases, POSTs each
+// message to Endpoint, acks it on success and sets its visibility to the
+// backoff on failure; the queue's dead-letter policy moves a message to the
+// subscription's dead-letter queue after MaxAttempts receives. A Retired
+// target's subscription is gone: the worker delivers what is left, then
+// deletes the queue.
+type PushTarget struct {
+	Queue        string
+	Subscription string
+	Topic        string
+	TopicARN     string
+	Endpoint     string
+	Raw          bool
+	Delivery     sluice.DeliveryPolicy
+	DeadLetter   bool
+	Retired      bool
+	Pending      int // messages in the queue, visible or not
+}
+
+// PushTargets returns every HTTP subscription's hidden queue, by name.
+func (e *Engine) PushTargets(ctx context.Context) ([]PushTarget, error) {
+	var all []PushTarget
+	for _, p := range e.partitions {
+		part, err := call(ctx, p, func(reply func([]PushTarget, error)) {
+			var out []PushTarget
+			for name, q := range p.queues {
+				if q.push == nil {
+					continue
+				}
+				r := q.push
+				out = append(out, PushTarget{
+					Queue: name, Subscription: r.Sub, Topic: r.Topic, TopicARN: e.topicARN(r.Topic),
+					Endpoint: r.Endpoint, Raw: r.Raw,
+					Delivery: sluice.DeliveryPolicy{MaxAttempts: r.MaxAttempts, MinBackoff: r.MinBackoff,
+						MaxBackoff: r.MaxBackoff, Timeout: r.Timeout, MaxRate: r.MaxRate},
+					DeadLetter: q.cfg.DeadLetter != nil, Retired: r.Retired, Pending: len(q.msgs),
+				})
+			}
+			reply(out, nil)
+		})
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, part...)
+	}
+	slices.SortFunc(all, func(a, b PushTarget) int { return strings.Compare(a.Queue, b.Queue) })
+	return all, nil
+}
