@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -229,12 +230,17 @@ func (e *Engine) Subscribe(ctx context.Context, in sluice.Subscription) (sluice.
 		return sluice.Subscription{}, err
 	}
 	if existing, err := e.findSubscription(ctx, in.Topic, in.Protocol, in.Endpoint); err != nil || existing != nil {
-		if existing != nil {
-			return *existing, nil
+		if err != nil {
+			return sluice.Subscription{}, err
 		}
-		return sluice.Subscription{}, err
+		if !sameSubscription(*existing, in) {
+			return sluice.Subscription{}, sluice.Invalid("endpoint", "is already subscribed to %s with different attributes (%s)", in.Topic, existing.ID)
+		}
+		return *existing, nil
 	}
-	uid := randomHex(16)
+	// The id's hex part starts with the creation time, so that id order is
+	// creation order and listings page by id.
+	uid := fmt.Sprintf("%016x", uint64(e.now().UnixNano())) + randomHex(8)
 	in.ID = in.Topic + "/" + uid
 	s := &subscription{cfg: in, queue: in.Endpoint, policy: policy}
 	if in.Protocol != sluice.ProtocolQueue {
@@ -268,6 +274,20 @@ func (e *Engine) Subscribe(ctx context.Context, in sluice.Subscription) (sluice.
 		e.retire(context.WithoutCancel(ctx), s.queue)
 	}
 	return out, err
+}
+
+// sameSubscription reports whether a new subscription asks for what an
+// existing one of the same endpoint already has, as SNS checks before
+// returning the existing one.
+func sameSubscription(a, b sluice.Subscription) bool {
+	scope := func(s string) string {
+		if s == "" {
+			return sluice.ScopeAttributes
+		}
+		return s
+	}
+	return a.FilterPolicy == b.FilterPolicy && scope(a.FilterScope) == scope(b.FilterScope) && a.Raw == b.Raw &&
+		a.Delivery == b.Delivery && a.DeadLetterQueue == b.DeadLetterQueue
 }
 
 func randomHex(n int) string {
@@ -323,8 +343,10 @@ func (e *Engine) validateSubscription(ctx context.Context, tc sluice.TopicConfig
 		switch {
 		case d.MaxAttempts < 1 || d.MaxAttempts > 100:
 			return sluice.Invalid("delivery.max_attempts", "%d is outside 1 to 100", d.MaxAttempts)
-		case d.MinBackoff < 0 || d.MaxBackoff < d.MinBackoff || d.MaxBackoff > time.Hour:
-			return sluice.Invalid("delivery.max_backoff", "backoffs must satisfy 0 <= min <= max <= 1h")
+		case d.MinBackoff < 0:
+			return sluice.Invalid("delivery.min_backoff", "must not be negative")
+		case d.MaxBackoff < d.MinBackoff || d.MaxBackoff > time.Hour:
+			return sluice.Invalid("delivery.max_backoff", "%v is outside min_backoff (%v) to 1h", d.MaxBackoff, d.MinBackoff)
 		case d.Timeout < 0 || d.Timeout > 5*time.Minute:
 			return sluice.Invalid("delivery.timeout", "%v is outside 0 to 5m", d.Timeout)
 		case d.MaxRate < 0:
@@ -343,6 +365,16 @@ func (e *Engine) validateSubscription(ctx context.Context, tc sluice.TopicConfig
 		return sluice.Invalid("filter_scope", "%q is not %s or %s", in.FilterScope, sluice.ScopeAttributes, sluice.ScopeBody)
 	}
 	return nil
+}
+
+// compareIDs orders subscription ids by topic, then by their hex part.
+func compareIDs(a, b string) int {
+	at, ar, _ := strings.Cut(a, "/")
+	bt, br, _ := strings.Cut(b, "/")
+	if c := strings.Compare(at, bt); c != 0 {
+		return c
+	}
+	return strings.Compare(ar, br)
 }
 
 // createPushQueue creates the hidden queue of an HTTP subscription and, if
@@ -388,15 +420,20 @@ func (e *Engine) createPushQueue(ctx context.Context, s *subscription, topicName
 // retire marks a push queue whose subscription is gone: the push worker
 // delivers what it holds and then deletes it.
 func (e *Engine) retire(ctx context.Context, queue string) {
+	e.updatePush(ctx, queue, func(r *pushRec) { r.Retired = true })
+}
+
+// updatePush changes the push settings of a hidden queue durably.
+func (e *Engine) updatePush(ctx context.Context, queue string, change func(*pushRec)) {
 	p := e.partitionFor(queue)
 	call(ctx, p, func(reply func(struct{}, error)) {
 		q := p.queues[queue]
-		if q == nil || q.push == nil || q.push.Retired {
+		if q == nil || q.push == nil {
 			reply(struct{}{}, nil)
 			return
 		}
 		push := *q.push
-		push.Retired = true
+		change(&push)
 		o := &op{typ: opQueueUpdate, queue: q.id, config: configToRec(q.cfg)}
 		o.config.Push = &push
 		p.apply(o, p.now())
@@ -431,7 +468,8 @@ func (e *Engine) UpdateSubscription(ctx context.Context, id string, u sluice.Sub
 	if u.Delivery != nil || u.DeadLetterQueue != nil {
 		return sluice.Subscription{}, sluice.Invalid("delivery", "delivery policies and dead-letter queues are set when subscribing")
 	}
-	return e.changeSubscription(ctx, topicName, func(t *topic) (*subscription, error) {
+	var pushQueue string
+	out, err := e.changeSubscription(ctx, topicName, func(t *topic) (*subscription, error) {
 		_, s := t.sub(id)
 		if s == nil {
 			return nil, fmt.Errorf("%w: %s", sluice.ErrSubscriptionNotFound, id)
@@ -449,11 +487,22 @@ func (e *Engine) UpdateSubscription(ctx context.Context, id string, u sluice.Sub
 		}
 		if u.Raw != nil {
 			s.cfg.Raw = *u.Raw
+			if s.cfg.Protocol != sluice.ProtocolQueue {
+				pushQueue = s.queue
+			}
 		}
 		var err error
 		s.policy, err = compilePolicy(s.cfg.FilterPolicy, s.cfg.FilterScope)
 		return err
 	})
+	if errors.Is(err, sluice.ErrTopicNotFound) {
+		return sluice.Subscription{}, fmt.Errorf("%w: %s", sluice.ErrSubscriptionNotFound, id)
+	}
+	if err == nil && pushQueue != "" {
+		// The push worker reads the delivery format from the hidden queue.
+		e.updatePush(ctx, pushQueue, func(r *pushRec) { r.Raw = out.Raw })
+	}
+	return out, err
 }
 
 // changeSubscription finds a subscription with find, applies change to a
@@ -501,9 +550,9 @@ func (e *Engine) Unsubscribe(ctx context.Context, id string) error {
 			reply("", err)
 			return
 		}
-		t, err := p.topic(topicName)
-		if err != nil {
-			reply("", err)
+		t := p.topics[topicName]
+		if t == nil {
+			reply("", fmt.Errorf("%w: %s", sluice.ErrSubscriptionNotFound, id))
 			return
 		}
 		_, s := t.sub(id)
@@ -548,9 +597,9 @@ func (e *Engine) GetSubscription(ctx context.Context, id string) (sluice.Subscri
 	})
 }
 
-// ListSubscriptions returns a topic's subscriptions in creation order, or
-// every topic's when topic is empty (in topic order), after the
-// subscription with id after.
+// ListSubscriptions returns a topic's subscriptions, or every topic's when
+// topic is empty, in id order — by topic, then in creation order — after the
+// id after, which need not exist any more.
 func (e *Engine) ListSubscriptions(ctx context.Context, topicName, after string, limit int) ([]sluice.Subscription, error) {
 	if limit <= 0 {
 		limit = 1000
@@ -580,19 +629,16 @@ func (e *Engine) ListSubscriptions(ctx context.Context, topicName, after string,
 		}
 		all = append(all, part...)
 	}
-	slices.SortStableFunc(all, func(a, b sluice.Subscription) int {
-		if c := strings.Compare(a.Topic, b.Topic); c != 0 {
-			return c
-		}
-		return a.CreatedAt.Compare(b.CreatedAt)
-	})
+	// Subscription ids are "topic/hex" with the hex part starting with the
+	// creation time: in id order they sort by topic, then by creation, and
+	// paging after an id works even if that subscription is gone.
+	slices.SortFunc(all, func(a, b sluice.Subscription) int { return compareIDs(a.ID, b.ID) })
 	if after != "" {
-		for i, s := range all {
-			if s.ID == after {
-				all = all[i+1:]
-				break
-			}
+		i, _ := slices.BinarySearchFunc(all, after, func(s sluice.Subscription, id string) int { return compareIDs(s.ID, id) })
+		for i < len(all) && all[i].ID == after {
+			i++
 		}
+		all = all[i:]
 	}
 	if len(all) > limit {
 		all = all[:limit]

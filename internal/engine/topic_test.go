@@ -185,15 +185,27 @@ func TestTopicsSurviveRestartAndUnsubscribeStops(t *testing.T) {
 				f.create(sluice.QueueConfig{Name: "two"})
 				s1 := f.subscribe(sluice.Subscription{Topic: "news", Protocol: sluice.ProtocolQueue, Endpoint: "one", Raw: true})
 				f.subscribe(sluice.Subscription{Topic: "news", Protocol: sluice.ProtocolQueue, Endpoint: "two", Raw: true, FilterPolicy: `{"x":["y"]}`})
-				if again := f.subscribe(sluice.Subscription{Topic: "news", Protocol: sluice.ProtocolQueue, Endpoint: "one"}); again.ID != s1.ID {
+				if again := f.subscribe(sluice.Subscription{Topic: "news", Protocol: sluice.ProtocolQueue, Endpoint: "one", Raw: true}); again.ID != s1.ID {
 					t.Fatalf("subscribing again = %s, want the existing %s", again.ID, s1.ID)
+				}
+				var ia *sluice.InvalidArgumentError
+				if _, err := f.e.Subscribe(t.Context(), sluice.Subscription{Topic: "news", Protocol: sluice.ProtocolQueue, Endpoint: "one"}); !errors.As(err, &ia) || ia.Field != "endpoint" {
+					t.Fatalf("subscribing again with other attributes = %v, want invalid endpoint", err)
 				}
 				f.publish("news", sluice.PublishInput{Body: []byte("before")})
 				synctest.Wait()
 				f.restart()
 				subs, err := f.e.ListSubscriptions(t.Context(), "news", "", 0)
-				if err != nil || len(subs) != 2 || subs[1].FilterPolicy != `{"x":["y"]}` {
+				policies := map[string]string{}
+				for _, s := range subs {
+					policies[s.Endpoint] = s.FilterPolicy
+				}
+				if err != nil || len(subs) != 2 || policies["two"] != `{"x":["y"]}` || policies["one"] != "" {
 					t.Fatalf("ListSubscriptions() after restart = %+v, %v", subs, err)
+				}
+				// Paging goes on after a cursor that no longer exists.
+				if page, _ := f.e.ListSubscriptions(t.Context(), "news", subs[0].ID+"-gone", 0); len(page) != 1 || page[0].ID != subs[1].ID {
+					t.Fatalf("ListSubscriptions(after a deleted id) = %+v, want the second subscription", page)
 				}
 				f.publish("news", sluice.PublishInput{Body: []byte("after")})
 				wantBodies(t, "one after restart", f.receive("one", 10, time.Minute), "before", "after")
