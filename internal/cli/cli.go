@@ -61,6 +61,17 @@ func commands() []*command {
 		{name: "nack", summary: "return received messages to their queue, optionally after a delay", run: runNack},
 		{name: "stats", summary: "show queue statistics", run: runStats},
 		{name: "redrive", summary: "move messages out of a dead-letter queue", run: runRedrive},
+		{name: "topic", summary: "create, list, inspect and delete topics", sub: []*command{
+			{name: "create", summary: "create a topic", run: runTopicCreate},
+			{name: "list", summary: "list topics", run: runTopicList},
+			{name: "get", summary: "show a topic's configuration", run: runTopicGet},
+			{name: "delete", summary: "delete topics and their subscriptions", run: runTopicDelete},
+		}},
+		{name: "publish", summary: "publish a message to a topic's subscribers", run: runPublish},
+		{name: "subscribe", summary: "subscribe a queue or an HTTP endpoint to a topic", run: runSubscribe},
+		{name: "subscriptions", summary: "list subscriptions", run: runSubscriptions},
+		{name: "unsubscribe", summary: "delete subscriptions", run: runUnsubscribe},
+		{name: "confirm", summary: "confirm an HTTP subscription with its token", run: runConfirm},
 		{name: "bench", summary: "measure throughput and latency, and check for lost or duplicated messages", run: runBench},
 		{name: "version", summary: "print the version", run: runVersion},
 	}

@@ -1,6 +1,7 @@
 // Package nativeapi serves Sluice's native JSON API over HTTP: queue
 // management, send, long-polling receive, ack, visibility changes and
-// redrive under /v1, and a readiness probe at /readyz. The documents are
+// redrive, and topics, subscriptions and publish, under /v1; and a
+// readiness probe at /readyz. The documents are
 // those of internal/wire; docs/openapi.yaml describes every route and error.
 //
 // The handler is a thin translation layer: it decodes and checks the shape
@@ -44,6 +45,20 @@ type Engine interface {
 	ChangeVisibility(ctx context.Context, queue string, changes []sluice.VisibilityChange) ([]error, error)
 	Stats(ctx context.Context, queue string) (sluice.QueueStats, error)
 	Redrive(ctx context.Context, queue string, opts sluice.RedriveOptions) (int, error)
+
+	CreateTopic(ctx context.Context, cfg sluice.TopicConfig) (t sluice.TopicConfig, created bool, err error)
+	GetTopic(ctx context.Context, name string) (sluice.TopicConfig, error)
+	ListTopics(ctx context.Context, prefix, after string, limit int) ([]sluice.TopicConfig, error)
+	TagTopic(ctx context.Context, name string, tags map[string]string) error
+	UntagTopic(ctx context.Context, name string, keys []string) error
+	DeleteTopic(ctx context.Context, name string) error
+	Publish(ctx context.Context, topic string, msgs []sluice.PublishInput) ([]sluice.PublishResult, error)
+	Subscribe(ctx context.Context, s sluice.Subscription) (sluice.Subscription, error)
+	ConfirmSubscription(ctx context.Context, topic, token string) (sluice.Subscription, error)
+	UpdateSubscription(ctx context.Context, id string, u sluice.SubscriptionUpdate) (sluice.Subscription, error)
+	Unsubscribe(ctx context.Context, id string) error
+	GetSubscription(ctx context.Context, id string) (sluice.Subscription, error)
+	ListSubscriptions(ctx context.Context, topic, after string, limit int) ([]sluice.Subscription, error)
 }
 
 // Options configures the handler. A zero field means the default.
@@ -123,6 +138,21 @@ var routes = []struct {
 	{"POST", "/v1/queues/{name}/visibility", (*handler).changeVisibility},
 	{"POST", "/v1/queues/{name}/nack", (*handler).nack},
 	{"POST", "/v1/queues/{name}/redrive", (*handler).redrive},
+	{"POST", "/v1/topics", (*handler).createTopic},
+	{"GET", "/v1/topics", (*handler).listTopics},
+	{"GET", "/v1/topics/{name}", (*handler).getTopic},
+	{"DELETE", "/v1/topics/{name}", (*handler).deleteTopic},
+	{"PUT", "/v1/topics/{name}/tags", (*handler).tagTopic},
+	{"DELETE", "/v1/topics/{name}/tags", (*handler).untagTopic},
+	{"POST", "/v1/topics/{name}/publish", (*handler).publish},
+	{"POST", "/v1/topics/{name}/subscriptions", (*handler).subscribe},
+	{"GET", "/v1/topics/{name}/subscriptions", (*handler).listTopicSubscriptions},
+	{"GET", "/v1/topics/{name}/subscriptions/{sub}", (*handler).getSubscription},
+	{"PATCH", "/v1/topics/{name}/subscriptions/{sub}", (*handler).updateSubscription},
+	{"DELETE", "/v1/topics/{name}/subscriptions/{sub}", (*handler).unsubscribe},
+	{"GET", "/v1/topics/{name}/confirm", (*handler).confirmByLink},
+	{"POST", "/v1/topics/{name}/confirm", (*handler).confirmByBody},
+	{"GET", "/v1/subscriptions", (*handler).listAllSubscriptions},
 }
 
 // register installs routes on h.mux, with a 405 for each path's other

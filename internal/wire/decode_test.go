@@ -178,6 +178,10 @@ func TestErrorTable(t *testing.T) {
 		{sluice.ErrReceiptInvalid, 400, CodeReceiptInvalid},
 		{sluice.ErrReceiptStale, 409, CodeReceiptStale},
 		{sluice.ErrNotDeadLetterQueue, 400, CodeNotDeadLetterQueue},
+		{sluice.ErrTopicNotFound, 404, CodeTopicNotFound},
+		{sluice.ErrSubscriptionNotFound, 404, CodeSubscriptionNotFound},
+		{sluice.ErrTopicExists, 409, CodeTopicExists},
+		{sluice.ErrTokenInvalid, 400, CodeTokenInvalid},
 		{sluice.ErrUnavailable, 503, CodeUnavailable},
 		{sluice.ErrClosed, 503, CodeUnavailable},
 		{errors.New("disk on fire"), 500, CodeInternal},
@@ -207,8 +211,8 @@ func TestErrorTable(t *testing.T) {
 			}
 		}
 	}
-	if n := len(Codes()); n != 15 {
-		t.Errorf("Codes() has %d codes, want 15", n)
+	if n := len(Codes()); n != 19 {
+		t.Errorf("Codes() has %d codes, want 19", n)
 	}
 	if _, body := ErrorBodyOf(errors.New("secret detail")); body.Message != "internal error" {
 		t.Errorf("internal error message = %q, want no detail", body.Message)

@@ -31,13 +31,17 @@ const (
 	CodeRequestTooLarge      = "request_too_large"
 	CodeUnsupportedMediaType = "unsupported_media_type"
 	CodeQueueNotFound        = "queue_not_found"
+	CodeTopicNotFound        = "topic_not_found"
+	CodeSubscriptionNotFound = "subscription_not_found"
 	CodeNotFound             = "not_found"
 	CodeMethodNotAllowed     = "method_not_allowed"
 	CodeQueueExists          = "queue_exists"
 	CodeQueueInUse           = "queue_in_use"
+	CodeTopicExists          = "topic_exists"
 	CodeReceiptInvalid       = "receipt_invalid"
 	CodeReceiptStale         = "receipt_stale"
 	CodeNotDeadLetterQueue   = "not_dead_letter_queue"
+	CodeTokenInvalid         = "token_invalid"
 	CodeUnavailable          = "unavailable"
 	CodeInternal             = "internal"
 )
@@ -58,13 +62,17 @@ var codes = []struct {
 	{CodeRequestTooLarge, http.StatusRequestEntityTooLarge, ErrRequestTooLarge},
 	{CodeUnsupportedMediaType, http.StatusUnsupportedMediaType, ErrUnsupportedMediaType},
 	{CodeQueueNotFound, http.StatusNotFound, sluice.ErrQueueNotFound},
+	{CodeTopicNotFound, http.StatusNotFound, sluice.ErrTopicNotFound},
+	{CodeSubscriptionNotFound, http.StatusNotFound, sluice.ErrSubscriptionNotFound},
 	{CodeNotFound, http.StatusNotFound, ErrNotFound},
 	{CodeMethodNotAllowed, http.StatusMethodNotAllowed, ErrMethodNotAllowed},
 	{CodeQueueExists, http.StatusConflict, sluice.ErrQueueExists},
 	{CodeQueueInUse, http.StatusConflict, sluice.ErrQueueInUse},
+	{CodeTopicExists, http.StatusConflict, sluice.ErrTopicExists},
 	{CodeReceiptInvalid, http.StatusBadRequest, sluice.ErrReceiptInvalid},
 	{CodeReceiptStale, http.StatusConflict, sluice.ErrReceiptStale},
 	{CodeNotDeadLetterQueue, http.StatusBadRequest, sluice.ErrNotDeadLetterQueue},
+	{CodeTokenInvalid, http.StatusBadRequest, sluice.ErrTokenInvalid},
 	{CodeUnavailable, http.StatusServiceUnavailable, sluice.ErrUnavailable},
 	{CodeUnavailable, http.StatusServiceUnavailable, sluice.ErrClosed},
 	{CodeInternal, http.StatusInternalServerError, nil},
