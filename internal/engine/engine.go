@@ -15,6 +15,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sluicehq/sluice"
@@ -53,6 +54,7 @@ type Engine struct {
 	started    chan struct{}   // closed when Run starts
 	runCtx     context.Context // Run's context; set before started is closed
 	wg         sync.WaitGroup  // moves and snapshots in progress
+	idStamp    atomic.Int64    // last time stamp given to a subscription id
 }
 
 // Open loads every partition's snapshot and replays its journal, returning an

@@ -240,7 +240,7 @@ func (e *Engine) Subscribe(ctx context.Context, in sluice.Subscription) (sluice.
 	}
 	// The id's hex part starts with the creation time, so that id order is
 	// creation order and listings page by id.
-	uid := fmt.Sprintf("%016x", uint64(e.now().UnixNano())) + randomHex(8)
+	uid := fmt.Sprintf("%016x", uint64(e.nextIDStamp())) + randomHex(8)
 	in.ID = in.Topic + "/" + uid
 	s := &subscription{cfg: in, queue: in.Endpoint, policy: policy}
 	if in.Protocol != sluice.ProtocolQueue {
@@ -288,6 +288,19 @@ func sameSubscription(a, b sluice.Subscription) bool {
 	}
 	return a.FilterPolicy == b.FilterPolicy && scope(a.FilterScope) == scope(b.FilterScope) && a.Raw == b.Raw &&
 		a.Delivery == b.Delivery && a.DeadLetterQueue == b.DeadLetterQueue
+}
+
+// nextIDStamp returns the current time in nanoseconds, or one more than the
+// last stamp it returned if the clock has not moved past it, so that ids made
+// in one process sort in creation order even under a coarse or fixed clock.
+func (e *Engine) nextIDStamp() int64 {
+	for {
+		last := e.idStamp.Load()
+		next := max(e.now().UnixNano(), last+1)
+		if e.idStamp.CompareAndSwap(last, next) {
+			return next
+		}
+	}
 }
 
 func randomHex(n int) string {
