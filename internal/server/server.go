@@ -25,6 +25,7 @@ import (
 	"github.com/sluicehq/sluice/internal/engine"
 	"github.com/sluicehq/sluice/internal/journal"
 	"github.com/sluicehq/sluice/internal/journal/filejournal"
+	"github.com/sluicehq/sluice/internal/push"
 )
 
 // Defaults applied by New to zero Config fields.
@@ -66,6 +67,14 @@ type Config struct {
 	// ShutdownTimeout bounds how long Run waits for in-flight requests once
 	// its context is cancelled (default 10s).
 	ShutdownTimeout time.Duration
+	// PublicURL is the base URL at which subscribers reach the server, such
+	// as "https://sluice.example.com"; the confirmation requests sent to
+	// HTTP subscriptions link there (default "http://" + the listen
+	// address, which suits loopback only).
+	PublicURL string
+	// PushClient sends the deliveries of HTTP(S) subscriptions (default
+	// push.NewHTTPClient()).
+	PushClient *http.Client
 }
 
 // Server is one Sluice node. Create it with New and start it with Run.
@@ -75,6 +84,7 @@ type Server struct {
 	lock     *dirLock
 	journals []*filejournal.Journal
 	engine   *engine.Engine
+	push     *push.Worker
 	ln       net.Listener
 	http     *http.Server
 
@@ -140,6 +150,11 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 			return nil, err
 		}
 	}
+	s.push = push.New(s.engine, push.Options{
+		HTTPClient: cfg.PushClient,
+		Logger:     s.log,
+		BaseURL:    cmp.Or(cfg.PublicURL, "http://"+s.ln.Addr().String()),
+	})
 	// Requests still running when shutdown cancels them see the cause
 	// sluice.ErrClosed, which tells them from a client that went away.
 	baseCtx, cancel := context.WithCancelCause(context.Background())
@@ -170,10 +185,11 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 // Partitions returns the number of partitions the server runs.
 func (s *Server) Partitions() int { return s.cfg.Partitions }
 
-// Run serves HTTP and runs the engine until ctx is cancelled or either
-// fails. It then shuts down in order: it stops accepting connections, lets
-// in-flight requests finish (cancelling long polls), stops the engine and
-// closes the journals, which flushes them. It returns nil after a clean
+// Run serves HTTP, runs the engine and pushes HTTP subscriptions' messages
+// until ctx is cancelled or the engine or server fails. It then shuts down
+// in order: it stops accepting connections and pushing, lets in-flight
+// requests finish (cancelling long polls), stops the engine and closes the
+// journals, which flushes them. It returns nil after a clean
 // shutdown. Run must be called once; it releases everything New opened.
 func (s *Server) Run(ctx context.Context) error {
 	if !s.ran.CompareAndSwap(false, true) {
@@ -202,10 +218,17 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 		return nil
 	})
+	pushDone := make(chan struct{})
+	g.Go(func() error {
+		defer close(pushDone)
+		return s.push.Run(gctx)
+	})
 	g.Go(func() error {
 		<-gctx.Done()
 		defer stopEngine()
-		return s.shutdownHTTP()
+		err := s.shutdownHTTP()
+		<-pushDone // the worker's last acks need the engine
+		return err
 	})
 	err := g.Wait()
 	err = errors.Join(err, s.release())
