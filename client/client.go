@@ -158,10 +158,23 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	if _, err := buf.ReadFrom(resp.Body); err != nil {
 		return requestID, fmt.Errorf("sluice: reading the response to %s %s (request %s): %w", method, path, requestID, err)
 	}
-	if err := json.Unmarshal(buf.Bytes(), out); err != nil {
+	if d, ok := out.(bodyDecoder); ok {
+		err = d.decodeBody(buf.Bytes())
+	} else {
+		err = json.Unmarshal(buf.Bytes(), out)
+	}
+	if err != nil {
 		return requestID, fmt.Errorf("sluice: decoding the response to %s %s (request %s): %w", method, path, requestID, err)
 	}
 	return requestID, nil
+}
+
+// bodyDecoder is implemented by response documents that decode a
+// successful response's body themselves rather than with json.Unmarshal.
+// decodeBody must not keep data, whose buffer is reused, and returns the
+// error json.Unmarshal would.
+type bodyDecoder interface {
+	decodeBody(data []byte) error
 }
 
 // maxPooledBuffer is the largest response buffer kept for reuse.

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"time"
@@ -66,18 +67,38 @@ func (c *Client) Receive(ctx context.Context, queue string, opts sluice.ReceiveO
 	if err != nil {
 		return nil, err
 	}
-	var resp wire.ReceiveResponse
+	var resp receiveResponse
 	id, err := c.do(ctx, http.MethodPost, path, nil, wire.FromReceiveOptions(opts), &resp)
 	if err != nil {
 		return nil, err
 	}
-	msgs := make([]sluice.Message, len(resp.Messages))
-	for i, m := range resp.Messages {
+	if resp.msgs != nil {
+		return resp.msgs, nil
+	}
+	msgs := make([]sluice.Message, len(resp.doc.Messages))
+	for i, m := range resp.doc.Messages {
 		if msgs[i], err = m.Message(); err != nil {
 			return nil, fmt.Errorf("sluice: decoding the response (request %s): %w", id, err)
 		}
 	}
 	return msgs, nil
+}
+
+// receiveResponse is the body of a receive's response: the messages, when
+// wire.DecodeReceiveMessages decoded them, or else the document as
+// json.Unmarshal decodes it, which Receive converts and whose errors it
+// reports.
+type receiveResponse struct {
+	msgs []sluice.Message
+	doc  wire.ReceiveResponse
+}
+
+func (r *receiveResponse) decodeBody(data []byte) error {
+	if msgs, ok := wire.DecodeReceiveMessages(data); ok {
+		r.msgs = msgs
+		return nil
+	}
+	return json.Unmarshal(data, &r.doc)
 }
 
 // Ack acknowledges a received message, deleting it. A receipt that names no

@@ -9,15 +9,18 @@ import (
 // The documents with custom UnmarshalJSON methods (SendRequest, Attributes,
 // VisibilityRequest) decode their members one at a time so that errors name
 // the member, at the cost of scanning the same bytes several times. The hot
-// ones have a fast path instead, which Decode tries first: one decode into a
-// plain shadow struct, and one pass over the member names that rejects
-// unknown ones. It must accept nothing the precise path
-// would reject and decode the same value; where the two could differ (they
-// differ only on repeated members, since encoding/json merges a repeated
-// object into a struct field but the precise path keeps the last), the fast
-// path reports failure and Decode takes the precise path, which then
-// produces the error or the value. FuzzSendDecodeFastMatchesSlow checks
-// this.
+// ones have a fast path instead, which Decode tries first. It must accept
+// nothing the precise path would reject and decode the same value; where it
+// cannot be sure of that, it reports failure and Decode takes the precise
+// path, which then produces the error or the value.
+//
+// SendRequest's fast path is a hand-written single-pass decoder
+// (fastsend.go, over the scanner in scan.go). VisibilityRequest's is one
+// decode into a plain shadow struct and one pass over the member names that
+// rejects unknown ones; it declines repeated members, since encoding/json
+// merges a repeated object into a struct field but the precise path keeps
+// the last. FuzzSendDecodeFastMatchesSlow and
+// FuzzVisibilityDecodeFastMatchesSlow check this.
 
 // fastDecoder is implemented by documents with a fast path. decodeFast
 // reports whether it decoded data; if not, it left the document unchanged.
@@ -30,91 +33,10 @@ var (
 	_ fastDecoder = (*VisibilityRequest)(nil)
 )
 
-// messageDoc is SendMessage without custom decoding.
-type messageDoc struct {
-	Body       *string              `json:"body"`
-	BodyBase64 *string              `json:"body_base64"`
-	Attributes map[string]Attribute `json:"attributes"`
-	Tenant     string               `json:"tenant"`
-	GroupID    string               `json:"group_id"`
-	DedupID    string               `json:"dedup_id"`
-	Delay      *Duration            `json:"delay"`
-}
-
-func (d *messageDoc) message() SendMessage {
-	return SendMessage{
-		Body:       d.Body,
-		BodyBase64: d.BodyBase64,
-		Attributes: Attributes(d.Attributes),
-		Tenant:     d.Tenant,
-		GroupID:    d.GroupID,
-		DedupID:    d.DedupID,
-		Delay:      d.Delay,
-	}
-}
-
-// sendDoc has the members of both a single send and a batch; which one a
-// document is depends on its member names, which decodeFast checks.
-type sendDoc struct {
-	Messages []messageDoc `json:"messages"`
-	messageDoc
-}
-
-func (r *SendRequest) decodeFast(data []byte) bool {
-	var d sendDoc
-	if json.Unmarshal(data, &d) != nil {
-		return false
-	}
-	// The precise path treats the document as a batch when it has a member
-	// named exactly "messages", and then allows no other member.
-	var (
-		top              []byte // the name of the current top-level member
-		messages, others int
-		attrs            memberCount
-	)
-	ok := memberNames(data, func(depth, object int, name []byte) bool {
-		batch := string(top) == "messages"
-		switch {
-		case depth == 2 || depth == 4 && batch:
-			return true // attribute names: map keys, taken as they are
-		case !plainName(name):
-			return false // might unescape or fold to a field name
-		case depth == 1:
-			top = name
-			if string(name) == "messages" {
-				messages++
-				return messages == 1 // a repeated list would be merged
-			}
-			others++
-		case depth == 3 && !batch, depth == 5 && batch:
-			return knownName(name, attributeFields)
-		case depth != 3:
-			return false // inside an unknown member
-		}
-		if asciiEqualFold(name, "attributes") && !attrs.add(object) {
-			return false // a repeated map would be merged
-		}
-		return knownName(name, messageFields)
-	})
-	if !ok || messages > 0 && others > 0 {
-		return false
-	}
-	if messages == 0 {
-		m := d.message()
-		*r = SendRequest{Message: &m}
-		return true
-	}
-	list := make([]SendMessage, len(d.Messages)) // non-nil: a batch, even for "messages": null
-	for i := range d.Messages {
-		list[i] = d.Messages[i].message()
-	}
-	*r = SendRequest{Messages: list}
-	return true
-}
-
-// The fields of the shadow documents. decodeFast decodes without
-// DisallowUnknownFields, which makes encoding/json.Decoder copy the input
-// into a growing buffer, and rejects unknown members itself.
+// The member names of the documents with fast paths. The shadow-struct
+// path decodes without DisallowUnknownFields, which makes
+// encoding/json.Decoder copy the input into a growing buffer, and rejects
+// unknown members itself.
 var (
 	messageFields    = []string{"body", "body_base64", "attributes", "tenant", "group_id", "dedup_id", "delay"}
 	attributeFields  = []string{"type", "value", "binary"}
@@ -160,21 +82,6 @@ func (r *VisibilityRequest) decodeFast(data []byte) bool {
 	}
 	*r = VisibilityRequest(d)
 	return true
-}
-
-// memberCount counts members of one object at a time, objects being
-// numbered as memberNames numbers them.
-type memberCount struct {
-	object, n int
-}
-
-// add counts a member of object and reports whether it is the first.
-func (c *memberCount) add(object int) bool {
-	if c.object != object {
-		c.object, c.n = object, 0
-	}
-	c.n++
-	return c.n == 1
 }
 
 // maxDepth bounds the nesting memberNames follows; the shadow documents are
