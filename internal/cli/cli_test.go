@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -435,6 +438,46 @@ func TestServeFlagsWinOverEnvironment(t *testing.T) {
 func TestServeRejectsBadFlags(t *testing.T) {
 	wantFailure(t, "bad fsync", runMain(t, "", "serve", "--fsync", "sometimes"), 2, "--fsync")
 	wantFailure(t, "bad log level", runMain(t, "", "serve", "--log-level", "loud"), 2, "--log-level")
+	for _, u := range []string{"sluice.example.com", "ftp://sluice.example.com", "https://", "https://h/?q=1", "https://user:pw@h"} {
+		wantFailure(t, "bad public URL "+u, runMain(t, "", "serve", "--public-url", u), 2, "--public-url")
+	}
 	t.Setenv("SLUICE_PARTITIONS", "many")
 	wantFailure(t, "bad env partitions", runMain(t, "", "serve"), 2, "SLUICE_PARTITIONS")
+}
+
+// TestServePublicURL checks that --public-url is where the links the
+// server hands out point: here, the SubscribeURL of an HTTP subscription's
+// confirmation request.
+func TestServePublicURL(t *testing.T) {
+	t.Setenv("SLUICE_DATA_DIR", t.TempDir())
+	links := make(chan string, 1)
+	subscriber := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var n struct{ Type, SubscribeURL string }
+		b, _ := io.ReadAll(r.Body)
+		if json.Unmarshal(b, &n) == nil && n.Type == "SubscriptionConfirmation" {
+			select {
+			case links <- n.SubscribeURL:
+			default:
+			}
+		}
+	}))
+	t.Cleanup(subscriber.Close)
+
+	stderr, addr, stop := serve(t, "--public-url", "https://sluice.example.com/")
+	defer stop()
+	server := "http://" + addr
+	if r := runMain(t, "", "topic", "create", "events", "--server", server); r.code != 0 {
+		t.Fatalf("topic create: %+v", r)
+	}
+	if r := runMain(t, "", "subscribe", "events", "--protocol", "http", "--endpoint", subscriber.URL, "--server", server); r.code != 0 {
+		t.Fatalf("subscribe: %+v", r)
+	}
+	select {
+	case link := <-links:
+		if want := "https://sluice.example.com/v1/topics/events/confirm?token="; !strings.HasPrefix(link, want) {
+			t.Errorf("SubscribeURL = %q, want it to start with %q", link, want)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no confirmation request reached the subscriber; stderr:\n%s", stderr.String())
+	}
 }

@@ -2,8 +2,10 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
+	"net/url"
 	"strings"
 
 	"github.com/sluicehq/sluice"
@@ -28,6 +30,7 @@ flag can also be set with the environment variable shown; flags win.`,
 	logLevel := c.fs.String("log-level", envOr("SLUICE_LOG_LEVEL", "info"), "log `level`: debug, info, warn or error ($SLUICE_LOG_LEVEL)")
 	logFormat := c.fs.String("log-format", envOr("SLUICE_LOG_FORMAT", "text"), "log `format`: text or json ($SLUICE_LOG_FORMAT)")
 	maxMessageSize := c.sizeFlag("max-message-size", 0, "largest message body plus attributes the server accepts (default 1MiB) ($SLUICE_MAX_MESSAGE_SIZE)")
+	publicURL := c.fs.String("public-url", envOr("SLUICE_PUBLIC_URL", ""), "base `URL` at which clients and subscribers reach the server, such as https://sluice.example.com, for links the server hands out (default http:// plus the listen address) ($SLUICE_PUBLIC_URL)")
 	shutdownTimeout := c.durationFlag("shutdown-timeout", server.DefaultShutdownTimeout, "how long a graceful shutdown waits for requests in flight ($SLUICE_SHUTDOWN_TIMEOUT)")
 
 	// Environment values become the flags' defaults, so flags override them.
@@ -48,6 +51,11 @@ flag can also be set with the environment variable shown; flags win.`,
 	if *partitions < 0 || *partitions > 1024 {
 		return usageErrorf("serve: --partitions %d is outside 1 to 1024", *partitions)
 	}
+	if *publicURL != "" {
+		if err := checkPublicURL(*publicURL); err != nil {
+			return usageErrorf("serve: --public-url %q: %v", *publicURL, err)
+		}
+	}
 	sync, err := filejournal.ParseSyncPolicy(*fsync)
 	if err != nil {
 		return usageErrorf("serve: --fsync %q: want always, never or interval:DURATION such as interval:10ms", *fsync)
@@ -64,6 +72,7 @@ flag can also be set with the environment variable shown; flags win.`,
 		Limits:          sluice.Limits{MaxMessageSize: *maxMessageSize},
 		Logger:          logger,
 		ShutdownTimeout: *shutdownTimeout,
+		PublicURL:       strings.TrimSuffix(*publicURL, "/"),
 	}
 	logger.Info("starting sluice", "version", buildVersion(), "data_dir", cfg.DataDir, "fsync", sync.String())
 	srv, err := server.New(ctx, cfg)
@@ -89,4 +98,21 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	default:
 		return nil, usageErrorf("serve: --log-format %q: want text or json", format)
 	}
+}
+
+// checkPublicURL reports what is wrong with a --public-url: it must be an
+// absolute http or https URL with a host and nothing after the path.
+func checkPublicURL(raw string) error {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return errors.New("not a URL")
+	case u.Scheme != "http" && u.Scheme != "https":
+		return errors.New("want an http:// or https:// URL")
+	case u.Host == "":
+		return errors.New("no host")
+	case u.RawQuery != "" || u.Fragment != "" || u.User != nil:
+		return errors.New("want no user, query or fragment")
+	}
+	return nil
 }
