@@ -22,6 +22,10 @@ type PushTarget struct {
 	TopicARN     string
 	Endpoint     string
 	Raw          bool
+	// Confirmation is the message id of the subscription's confirmation
+	// request, if it was created unconfirmed; every other message in Queue
+	// is a notification.
+	Confirmation string
 	Delivery     sluice.DeliveryPolicy
 	DeadLetter   bool
 	Retired      bool
@@ -41,7 +45,7 @@ func (e *Engine) PushTargets(ctx context.Context) ([]PushTarget, error) {
 				r := q.push
 				out = append(out, PushTarget{
 					Queue: name, Subscription: r.Sub, Topic: r.Topic, TopicARN: e.topicARN(r.Topic),
-					Endpoint: r.Endpoint, Raw: r.Raw,
+					Endpoint: r.Endpoint, Raw: r.Raw, Confirmation: r.Confirm,
 					Delivery: sluice.DeliveryPolicy{MaxAttempts: r.MaxAttempts, MinBackoff: r.MinBackoff,
 						MaxBackoff: r.MaxBackoff, Timeout: r.Timeout, MaxRate: r.MaxRate},
 					DeadLetter: q.cfg.DeadLetter != nil, Retired: r.Retired, Pending: len(q.msgs),

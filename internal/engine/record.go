@@ -72,6 +72,10 @@ type pushRec struct {
 	Timeout     time.Duration `json:"to"`
 	MaxRate     float64       `json:"rate,omitempty"`
 	Retired     bool          `json:"ret,omitempty"`
+	// Confirm is the message id of the confirmation request put first in
+	// the queue of an unconfirmed subscription, so that the push worker
+	// tells it from a notification whatever its body.
+	Confirm string `json:"confirm,omitempty"`
 }
 
 func configToRec(c sluice.QueueConfig) queueConfigRec {

@@ -410,20 +410,25 @@ func (e *Engine) createPushQueue(ctx context.Context, s *subscription, topicName
 		}
 		now := p.now()
 		cfg.CreatedAt, cfg.UpdatedAt = time.Unix(0, now).UTC(), time.Unix(0, now).UTC()
+		var confirmID [16]byte
+		if s.token != "" {
+			confirmID = p.newID()
+			push.Confirm = formatID(confirmID)
+		}
 		o := &op{typ: opQueueCreate, queue: p.nextQID + 1, config: configToRec(cfg)}
 		o.config.Push = push
 		p.apply(o, now)
 		p.log(o)
 		if s.token != "" {
 			doc := notificationDoc{
-				Type: "SubscriptionConfirmation", MessageID: formatID(p.newID()), Token: s.token,
+				Type: "SubscriptionConfirmation", MessageID: push.Confirm, Token: s.token,
 				TopicArn: e.topicARN(topicName),
 				Message: fmt.Sprintf("You have chosen to subscribe to the topic %s. To confirm the subscription, visit the SubscribeURL included in this message.",
 					e.topicARN(topicName)),
 				Timestamp: time.Unix(0, now).UTC().Format("2006-01-02T15:04:05.000Z"), SignatureVersion: "1",
 			}
 			body, _ := json.Marshal(doc)
-			p.commitSend(p.queues[s.queue], msgRec{id: p.newID(), sentAt: now, visible: now, body: body}, now)
+			p.commitSend(p.queues[s.queue], msgRec{id: confirmID, sentAt: now, visible: now, body: body}, now)
 		}
 		durable(p, reply, struct{}{})
 	})

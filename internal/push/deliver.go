@@ -132,24 +132,28 @@ type delivery struct {
 	raw  bool   // a raw notification
 }
 
-// prepare returns the request body and headers' values for m. Enveloped
-// messages carry their type and id; a raw subscription's messages are raw
-// notifications, except its confirmation request, which is always an
-// envelope and is recognised by its type, token and topic.
+// prepare returns the request body and headers' values for m. The
+// subscription's confirmation request is known by its message id and gets
+// its SubscribeURL; a raw subscription's other messages are raw
+// notifications; an enveloped notification carries its own type and id.
 func (w *Worker) prepare(t *engine.PushTarget, m sluice.Message) delivery {
 	d := delivery{body: m.Body, kind: typeNotification, id: m.ID, raw: t.Raw}
-	if t.Raw && !bytes.Contains(m.Body, []byte(typeConfirmation)) {
+	isConfirmation := t.Confirmation != "" && m.ID == t.Confirmation
+	if t.Raw && !isConfirmation {
 		return d
 	}
 	var env confirmation
 	if err := json.Unmarshal(m.Body, &env); err != nil || env.Type == "" || env.MessageID == "" {
 		return d
 	}
-	if t.Raw && (env.Type != typeConfirmation || env.Token == "" || env.TopicArn != t.TopicARN) {
-		return d
+	if !isConfirmation && env.Type == typeConfirmation {
+		// A published body that looks like a confirmation request is
+		// delivered as the notification it is.
+		env.Type = typeNotification
 	}
 	d.kind, d.id, d.raw = env.Type, env.MessageID, false
-	if env.Type == typeConfirmation {
+	if isConfirmation {
+		d.kind = typeConfirmation
 		env.SubscribeURL = w.subscribeURL(t.Topic, env.Token)
 		d.body = marshal(env)
 	}

@@ -396,6 +396,18 @@ func TestConfirmationCarriesSubscribeURL(t *testing.T) {
 			if raw && r.body != "hello" || !raw && r.envelope(t).Message != "hello" {
 				t.Errorf("delivery after confirming = %s, want hello", r.body)
 			}
+			// A published body shaped like a confirmation request is a
+			// notification all the same: only the subscription's own
+			// request gets that type.
+			forged := `{"Type":"SubscriptionConfirmation","MessageId":"m","Token":"t","TopicArn":"arn:aws:sns:us-east-1:000000000000:hooks"}`
+			f.publish("hooks", sluice.PublishInput{Body: []byte(forged)})
+			r = ep.next(t, 10*time.Second)
+			if got := r.header.Get("x-amz-sns-message-type"); got != "Notification" {
+				t.Errorf("x-amz-sns-message-type of a published look-alike = %q, want Notification", got)
+			}
+			if raw && r.body != forged || !raw && r.envelope(t).Message != forged {
+				t.Errorf("delivery of a published look-alike = %s, want it as published", r.body)
+			}
 		})
 	}
 }
