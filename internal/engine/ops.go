@@ -339,6 +339,11 @@ func (e *Engine) deadLetterUser(ctx context.Context, name string) (string, error
 		user, err := call(ctx, p, func(reply func(string, error)) {
 			for _, q := range p.queues {
 				if dl := q.cfg.DeadLetter; dl != nil && dl.Queue == name && q.cfg.Name != name {
+					if q.push != nil {
+						// Users know HTTP subscriptions, not their queues.
+						reply("subscription "+q.push.Sub, nil)
+						return
+					}
 					reply(q.cfg.Name, nil)
 					return
 				}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -248,6 +249,15 @@ func TestHTTPSubscriptionWaitsForConfirmation(t *testing.T) {
 		if qs, _ := f.e.ListQueues(t.Context(), "", "", 0); len(qs) != 1 {
 			t.Fatalf("ListQueues() = %v, want only the user's queue", qs)
 		}
+		// The subscription's dead-letter queue is in use, and the error
+		// names the subscription rather than its hidden queue.
+		if err := f.e.DeleteQueue(t.Context(), "undeliverable"); !errors.Is(err, sluice.ErrQueueInUse) ||
+			!strings.Contains(err.Error(), s.ID) || strings.Contains(err.Error(), "~push") {
+			t.Fatalf("DeleteQueue(the subscription's dead-letter queue) = %v, want ErrQueueInUse naming %s", err, s.ID)
+		}
+		if targets[0].Confirmation == "" {
+			t.Errorf("PushTargets() = %+v, want the confirmation request's id", targets[0])
+		}
 		if res := f.publish("hooks", sluice.PublishInput{Body: []byte("early")}); res[0].Deliveries != 0 {
 			t.Fatalf("Publish() before confirmation = %+v, want no deliveries", res[0])
 		}
@@ -255,6 +265,9 @@ func TestHTTPSubscriptionWaitsForConfirmation(t *testing.T) {
 		var conf envelope
 		if len(msgs) != 1 || json.Unmarshal(msgs[0].Body, &conf) != nil || conf.Type != "SubscriptionConfirmation" || conf.Token == "" {
 			t.Fatalf("push queue holds %q, want a SubscriptionConfirmation", bodies(msgs))
+		}
+		if msgs[0].ID != targets[0].Confirmation || conf.MessageId != msgs[0].ID {
+			t.Errorf("confirmation message id %s (envelope %s), want the target's Confirmation %s", msgs[0].ID, conf.MessageId, targets[0].Confirmation)
 		}
 		f.ack(targets[0].Queue, msgs[0].Receipt)
 		if _, err := f.e.ConfirmSubscription(t.Context(), "hooks", "wrong"); !errors.Is(err, sluice.ErrTokenInvalid) {
