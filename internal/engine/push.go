@@ -61,3 +61,31 @@ func (e *Engine) PushTargets(ctx context.Context) ([]PushTarget, error) {
 	slices.SortFunc(all, func(a, b PushTarget) int { return strings.Compare(a.Queue, b.Queue) })
 	return all, nil
 }
+
+// RemoveDrainedPushQueue deletes the hidden queue of a deleted HTTP
+// subscription if it holds no messages, checking and deleting in one step
+// so that nothing moved into it meanwhile (by a redrive from its
+// dead-letter queue, say) is lost. It reports whether it deleted the
+// queue; a queue that is gone already counts as deleted.
+func (e *Engine) RemoveDrainedPushQueue(ctx context.Context, name string) (bool, error) {
+	p := e.partitionFor(name)
+	return call(ctx, p, func(reply func(bool, error)) {
+		if err := e.writable(); err != nil {
+			reply(false, err)
+			return
+		}
+		q := p.queues[name]
+		switch {
+		case q == nil:
+			reply(true, nil)
+			return
+		case q.push == nil || !q.push.Retired || len(q.msgs) > 0:
+			reply(false, nil)
+			return
+		}
+		o := &op{typ: opQueueDelete, queue: q.id}
+		p.apply(o, p.now())
+		p.log(o)
+		durable(p, reply, true)
+	})
+}

@@ -292,6 +292,24 @@ func TestHTTPSubscriptionWaitsForConfirmation(t *testing.T) {
 		if len(targets) != 1 || !targets[0].Retired || targets[0].Pending != 1 {
 			t.Fatalf("PushTargets() after unsubscribe = %+v, want the retired target with its pending delivery", targets)
 		}
+		// A retired queue is removed only once empty, in one step, so a
+		// message that arrives after the worker saw it drained is kept.
+		for _, name := range []string{"undeliverable", targets[0].Queue} {
+			if removed, err := f.e.RemoveDrainedPushQueue(t.Context(), name); err != nil || removed {
+				t.Fatalf("RemoveDrainedPushQueue(%s: a user queue, or a retired one holding a message) = %v, %v; want false", name, removed, err)
+			}
+		}
+		f.ack(targets[0].Queue, msgs[0].Receipt)
+		if removed, err := f.e.RemoveDrainedPushQueue(t.Context(), targets[0].Queue); err != nil || !removed {
+			t.Fatalf("RemoveDrainedPushQueue(drained) = %v, %v; want true", removed, err)
+		}
+		if targets, _ = f.e.PushTargets(t.Context()); len(targets) != 0 {
+			t.Fatalf("PushTargets() after removing the drained queue = %+v, want none", targets)
+		}
+		f.restart()
+		if targets, _ = f.e.PushTargets(t.Context()); len(targets) != 0 {
+			t.Fatalf("PushTargets() after a restart = %+v, want none", targets)
+		}
 	})
 }
 

@@ -46,7 +46,6 @@ package push
 import (
 	"cmp"
 	"context"
-	"errors"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -66,7 +65,7 @@ type Engine interface {
 	Receive(ctx context.Context, queue string, opts sluice.ReceiveOptions) ([]sluice.Message, error)
 	Ack(ctx context.Context, queue string, receipts []string) ([]error, error)
 	ChangeVisibility(ctx context.Context, queue string, changes []sluice.VisibilityChange) ([]error, error)
-	DeleteQueue(ctx context.Context, name string) error
+	RemoveDrainedPushQueue(ctx context.Context, name string) (bool, error)
 }
 
 var _ Engine = (*engine.Engine)(nil)
@@ -260,11 +259,15 @@ func redact(endpoint string) string {
 	return u.Redacted()
 }
 
-// retire deletes the drained queue of a deleted subscription.
+// retire deletes the drained queue of a deleted subscription. If messages
+// arrived since the listing, the queue stays and is delivered at the next
+// refresh.
 func (w *Worker) retire(ctx context.Context, t engine.PushTarget) {
-	err := w.e.DeleteQueue(ctx, t.Queue)
+	removed, err := w.e.RemoveDrainedPushQueue(ctx, t.Queue)
 	switch {
-	case err == nil || errors.Is(err, sluice.ErrQueueNotFound):
+	case err == nil && !removed:
+		w.log.Debug("push: a deleted subscription's queue got messages; delivering them first", "subscription", t.Subscription, "queue", t.Queue)
+	case err == nil:
 		w.log.Info("push: subscription deleted and drained; removed its queue", "subscription", t.Subscription, "queue", t.Queue)
 	case ctx.Err() == nil:
 		w.log.Warn("push: cannot remove the queue of a deleted subscription; retrying", "subscription", t.Subscription, "queue", t.Queue, "err", err)
