@@ -119,15 +119,9 @@ func (d *receiveDecoder) message(m *sluice.Message) bool {
 		hasBase64 bool
 	)
 	ok := s.object(func(name jsonString) bool {
-		if name.escaped || name.nonASCII {
-			return false // might unescape or fold to a field name
-		}
-		f := -1
-		for i, field := range receiveFields {
-			if asciiEqualFold(name.raw, field) {
-				f = i
-				break
-			}
+		f, ok := foldField(name, receiveFields[:])
+		if !ok {
+			return false
 		}
 		if f < 0 {
 			_, ok := s.skip(1)
@@ -218,15 +212,9 @@ func (d *receiveDecoder) attributes() (map[string]sluice.Attribute, bool) {
 		case '{':
 			var seen uint8
 			if !s.object(func(name jsonString) bool {
-				if name.escaped || name.nonASCII {
+				f, ok := foldField(name, attributeFields[:])
+				if !ok {
 					return false
-				}
-				f := -1
-				for i, field := range attributeFields {
-					if asciiEqualFold(name.raw, field) {
-						f = i
-						break
-					}
 				}
 				if f < 0 {
 					_, ok := s.skip(1)
@@ -411,4 +399,20 @@ func daysIn(month, year int) int {
 		return 30
 	}
 	return 31
+}
+
+// foldField returns the index of the field that name matches, ignoring
+// ASCII case as encoding/json does, or -1 for a name that matches none. It
+// declines (ok false) names that are escaped or not ASCII, which might
+// unescape or fold to a field name.
+func foldField(name jsonString, fields []string) (f int, ok bool) {
+	if name.escaped || name.nonASCII {
+		return -1, false
+	}
+	for i, field := range fields {
+		if asciiEqualFold(name.raw, field) {
+			return i, true
+		}
+	}
+	return -1, true
 }
