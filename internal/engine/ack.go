@@ -36,6 +36,9 @@ func (e *Engine) Ack(ctx context.Context, queue string, receipts []string) ([]er
 				continue
 			}
 			p.log(&op{typ: opDelete, queue: q.id, seq: m.seq})
+			if m.leased > 0 {
+				q.stats.ackLatency.observe(p.now() - m.leased)
+			}
 			q.remove(m)
 			q.stats.acked++
 		}
