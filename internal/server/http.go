@@ -35,6 +35,8 @@ func (s *Server) routes() http.Handler {
 		ErrorHandling:       promhttp.ContinueOnError,
 		MaxRequestsInFlight: 4,
 	}))
+	mux.Handle("/ui/", s.ui)
+	mux.Handle("GET /{$}", http.RedirectHandler("/ui/", http.StatusFound))
 	return s.observe(mux)
 }
 

@@ -23,6 +23,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/sluicehq/sluice"
+	"github.com/sluicehq/sluice/internal/dashboard"
 	"github.com/sluicehq/sluice/internal/engine"
 	"github.com/sluicehq/sluice/internal/journal"
 	"github.com/sluicehq/sluice/internal/journal/filejournal"
@@ -84,6 +85,9 @@ type Config struct {
 	Registry *prometheus.Registry
 	// Metrics bounds the metrics' cardinality.
 	Metrics metrics.Options
+	// Dashboard configures the dashboard under /ui/; its Logger and Push
+	// are set by the server.
+	Dashboard dashboard.Options
 }
 
 // Server is one Sluice node. Create it with New and start it with Run.
@@ -98,6 +102,7 @@ type Server struct {
 	http     *http.Server
 	registry *prometheus.Registry
 	httpm    *metrics.HTTP
+	ui       *dashboard.Dashboard
 
 	// draining is set once shutdown begins; /readyz then reports 503.
 	draining atomic.Bool
@@ -171,6 +176,9 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		Logger:     s.log,
 		BaseURL:    cmp.Or(cfg.PublicURL, "http://"+s.ln.Addr().String()),
 	})
+	uiOpts := cfg.Dashboard
+	uiOpts.Logger, uiOpts.Push = s.log, s.push
+	s.ui = dashboard.New(s.engine, uiOpts)
 	if err := s.registerMetrics(journalMetrics); err != nil {
 		return nil, err
 	}
@@ -225,8 +233,8 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 // Partitions returns the number of partitions the server runs.
 func (s *Server) Partitions() int { return s.cfg.Partitions }
 
-// Run serves HTTP, runs the engine and pushes HTTP subscriptions' messages
-// until ctx is cancelled or the engine or server fails. It then shuts down
+// Run serves HTTP, runs the engine, pushes HTTP subscriptions' messages and
+// samples the queues for the dashboard until ctx is cancelled or the engine or server fails. It then shuts down
 // in order: it stops accepting connections and pushing, lets in-flight
 // requests finish (cancelling long polls), stops the engine and closes the
 // journals, which flushes them. It returns nil after a clean
@@ -263,6 +271,7 @@ func (s *Server) Run(ctx context.Context) error {
 		defer close(pushDone)
 		return s.push.Run(gctx)
 	})
+	g.Go(func() error { return s.ui.Run(gctx) })
 	g.Go(func() error {
 		<-gctx.Done()
 		defer stopEngine()
