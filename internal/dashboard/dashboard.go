@@ -20,9 +20,9 @@ package dashboard
 import (
 	"bytes"
 	"cmp"
-	"fmt"
 	"context"
 	"embed"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
