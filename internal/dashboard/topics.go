@@ -9,14 +9,15 @@ import (
 	"strconv"
 )
 
-// Fan-out picture geometry, in SVG user units.
+// Fan-out picture geometry, in SVG user units; templates/topics.html
+// draws the boxes with the same sizes.
 const (
-	fanWidth   = 640
+	fanWidth   = 780
 	fanRowH    = 34
 	fanTopicX  = 10
 	fanTopicW  = 170
 	fanSubX    = 330
-	fanSubW    = 300
+	fanSubW    = 440
 	fanPadding = 8
 )
 
