@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -88,13 +89,17 @@ type TopicMetrics struct {
 // name order. Each partition answers in one turn, so the call costs one
 // round trip per partition however many queues there are.
 func (e *Engine) QueueMetrics(ctx context.Context) ([]QueueMetrics, error) {
-	var all []QueueMetrics
+	parts := make([][]QueueMetrics, 0, len(e.partitions))
+	total := 0
 	for _, p := range e.partitions {
 		part, err := call(ctx, p, func(reply func([]QueueMetrics, error)) {
 			now := p.now()
-			out := make([]QueueMetrics, 0, len(p.queues))
-			for name, q := range p.queues {
-				out = append(out, QueueMetrics{
+			// Sorting the names is much cheaper than sorting the results.
+			names := slices.Sorted(maps.Keys(p.queues))
+			out := make([]QueueMetrics, len(names))
+			for i, name := range names {
+				q := p.queues[name]
+				out[i] = QueueMetrics{
 					QueueStats: q.snapshotStats(now),
 					Partition:  p.id,
 					Type:       q.cfg.Type,
@@ -104,16 +109,31 @@ func (e *Engine) QueueMetrics(ctx context.Context) ([]QueueMetrics, error) {
 						Count:   q.stats.ackLatency.count,
 						Sum:     time.Duration(q.stats.ackLatency.sum),
 					},
-				})
+				}
 			}
 			reply(out, nil)
 		})
 		if err != nil {
 			return nil, err
 		}
-		all = append(all, part...)
+		parts = append(parts, part)
+		total += len(part)
 	}
-	slices.SortFunc(all, func(a, b QueueMetrics) int { return strings.Compare(a.Name, b.Name) })
+	if len(parts) == 1 {
+		return parts[0], nil
+	}
+	// Merge the partitions' sorted lists.
+	all := make([]QueueMetrics, 0, total)
+	for len(all) < total {
+		best := -1
+		for i, part := range parts {
+			if len(part) > 0 && (best < 0 || part[0].Name < parts[best][0].Name) {
+				best = i
+			}
+		}
+		all = append(all, parts[best][0])
+		parts[best] = parts[best][1:]
+	}
 	return all, nil
 }
 

@@ -38,17 +38,17 @@ const Other = "~other"
 
 // Defaults applied to zero Options fields.
 const (
-	DefaultMaxQueues = 1000
-	DefaultMaxTopics = 1000
+	DefaultMaxQueues = 500
+	DefaultMaxTopics = 500
 	// scrapeTimeout bounds how long a collector waits for the engine.
 	scrapeTimeout = 5 * time.Second
 )
 
 // Options configures the collectors. A zero field means the default.
 type Options struct {
-	// MaxQueues caps the queues that get their own series (default 1000).
+	// MaxQueues caps the queues that get their own series (default 500).
 	MaxQueues int
-	// MaxTopics caps the topics that get their own series (default 1000).
+	// MaxTopics caps the topics that get their own series (default 500).
 	MaxTopics int
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/sluicehq/sluice"
+	"github.com/sluicehq/sluice/internal/metrics"
 	"github.com/sluicehq/sluice/internal/server"
 )
 
@@ -152,4 +153,29 @@ func TestMetricsMoveWithTraffic(t *testing.T) {
 			t.Errorf("family %s on a server registry, want only sluice_ families", name)
 		}
 	}
+}
+
+func TestMetricsCapQueueSeries(t *testing.T) {
+	r := start(t, server.Config{Metrics: metrics.Options{MaxQueues: 2}})
+	ctx := t.Context()
+	for i, name := range []string{"a", "b", "c", "d"} {
+		if _, err := r.client.CreateQueue(ctx, sluice.QueueConfig{Name: name}); err != nil {
+			t.Fatal(err)
+		}
+		for range i { // d holds the most, then c
+			if _, err := r.client.Send(ctx, name, sluice.SendInput{Body: []byte("x")}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	fams := scrape(t, r)
+	var queues []string
+	for _, m := range fams["sluice_queue_sent_total"].Metric {
+		queues = append(queues, m.Label[0].GetValue())
+	}
+	if strings.Join(queues, ",") != "c,d,~other" {
+		t.Errorf("queues with series = %v, want [c d ~other]", queues)
+	}
+	wantValue(t, fams, "sluice_queue_sent_total", map[string]string{"queue": "~other"}, 1) // a 0 + b 1
+	wantValue(t, fams, "sluice_queues", nil, 4)
 }
