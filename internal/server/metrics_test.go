@@ -133,6 +133,7 @@ func TestMetricsMoveWithTraffic(t *testing.T) {
 	if age, _ := value(after, "sluice_queue_oldest_message_age_seconds", q); age <= 0 {
 		t.Errorf("oldest message age of jobs = %v, want > 0", age)
 	}
+	wantValue(t, after, "sluice_engine_writable", nil, 1)
 	wantValue(t, after, "sluice_topic_published_total", map[string]string{"topic": "events"}, 1)
 	wantValue(t, after, "sluice_subscription_messages_total", map[string]string{"topic": "events", "subscription": sub.ID, "outcome": "copied"}, 1)
 

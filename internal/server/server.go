@@ -213,6 +213,15 @@ func (s *Server) registerMetrics(journals *metrics.Journals) error {
 		metrics.NewTopicCollector(s.engine, s.push, s.cfg.Metrics, s.log),
 		journals,
 		s.httpm,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "sluice_engine_writable",
+			Help: "1 while the engine accepts writes; 0 after a journal write failed (restart the server).",
+		}, func() float64 {
+			if s.engine.Ready() != nil {
+				return 0
+			}
+			return 1
+		}),
 	} {
 		if err := s.registry.Register(c); err != nil {
 			return fmt.Errorf("register metrics: %w", err)
