@@ -169,8 +169,8 @@ func (e *Engine) TopicMetrics(ctx context.Context) ([]TopicMetrics, error) {
 	return all, nil
 }
 
-// Peek returns up to max of a queue's live messages in sequence order,
-// whatever their state, without receiving them: no lease is taken, no
+// Peek returns up to max of a queue's messages in sequence order, visible,
+// delayed or in flight (not those being moved out), without receiving them: no lease is taken, no
 // receive is counted and nothing is journaled. The messages carry no
 // receipt. max is capped at 100.
 func (e *Engine) Peek(ctx context.Context, queue string, max int) ([]sluice.Message, error) {
@@ -185,8 +185,8 @@ func (e *Engine) Peek(ctx context.Context, queue string, max int) ([]sluice.Mess
 		out := []sluice.Message{}
 		for i := q.order.head; i < len(q.order.buf) && len(out) < max; i++ {
 			m := q.order.buf[i]
-			if m.state == stateDeleted {
-				continue
+			if m.state == stateDeleted || m.state == stateMoving {
+				continue // gone, or on its way to another queue
 			}
 			msg := q.deliver(m)
 			msg.Receipt = ""
