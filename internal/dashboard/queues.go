@@ -352,7 +352,7 @@ func (d *Dashboard) act(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	d.log.Info("dashboard: "+action, "queue", name, "result", notice)
+	d.log.InfoContext(r.Context(), "dashboard: "+action, "queue", name, "result", notice, "request_id", r.Header.Get("X-Request-Id"))
 	http.Redirect(w, r, "/ui/queues/"+url.PathEscape(name)+"?notice="+url.QueryEscape(notice), http.StatusSeeOther)
 }
 
