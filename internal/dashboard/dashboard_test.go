@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sluicehq/sluice"
+	"github.com/sluicehq/sluice/internal/dashboard"
 )
 
 func TestPagesRenderAndPage(t *testing.T) {
@@ -115,5 +117,23 @@ func TestActionsNeedPostFromTheSameOrigin(t *testing.T) {
 	}
 	if st, _ := l.client.Stats(context.Background(), "jobs"); st.Visible != 0 {
 		t.Errorf("visible after purge = %d, want 0", st.Visible)
+	}
+}
+
+func TestExtraPageReplacesTheMonitorPlaceholder(t *testing.T) {
+	var d *dashboard.Dashboard
+	monitor := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d.Render(w, "Task Monitor", "monitor", `<h1 id="m">{{.Data}} alerts</h1>`, 3)
+	})
+	d = dashboard.New(newEngine(t), dashboard.Options{Pages: []dashboard.Page{{Path: "monitor", Title: "Task Monitor", Handler: monitor}}})
+
+	rec := httptest.NewRecorder()
+	d.ServeHTTP(rec, httptest.NewRequest("GET", "/ui/monitor", nil))
+	body := rec.Body.String()
+	if rec.Code != http.StatusOK || !strings.Contains(body, `<h1 id="m">3 alerts</h1>`) {
+		t.Errorf("GET /ui/monitor = %d %q; want the page's own body", rec.Code, body)
+	}
+	if !strings.Contains(body, `<a href="/ui/monitor" class="current">Task Monitor</a>`) || strings.Count(body, `href="/ui/monitor"`) != 1 {
+		t.Errorf("navigation does not list the page once, as the current one:\n%s", body)
 	}
 }

@@ -19,20 +19,8 @@ import (
 // search, sort, page and queue names: every answer is 200, 404 or a
 // redirect to a clean path, never a panic or a 500.
 func FuzzPages(f *testing.F) {
-	e, err := engine.Open(context.Background(), engine.Options{Journals: []journal.Journal{memjournal.New()}})
-	if err != nil {
-		f.Fatal(err)
-	}
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		e.Run(ctx)
-	}()
-	f.Cleanup(func() {
-		stop()
-		<-done
-	})
+	e := newEngine(f)
+	ctx := context.Background()
 	for i := range 30 {
 		if _, _, err := e.CreateQueue(ctx, sluice.QueueConfig{Name: fmt.Sprintf("q%02d", i)}); err != nil {
 			f.Fatal(err)
@@ -62,4 +50,24 @@ func FuzzPages(f *testing.F) {
 			}
 		}
 	})
+}
+
+// newEngine runs an engine over an in-memory journal until the test ends.
+func newEngine(t testing.TB) *engine.Engine {
+	t.Helper()
+	e, err := engine.Open(context.Background(), engine.Options{Journals: []journal.Journal{memjournal.New()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.Run(ctx)
+	}()
+	t.Cleanup(func() {
+		stop()
+		<-done
+	})
+	return e
 }
