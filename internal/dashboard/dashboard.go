@@ -37,6 +37,7 @@ import (
 // Engine is what the dashboard reads and does.
 type Engine interface {
 	QueueMetrics(ctx context.Context) ([]engine.QueueMetrics, error)
+	QueueMetricsOf(ctx context.Context, name string) (engine.QueueMetrics, error)
 	TopicMetrics(ctx context.Context) ([]engine.TopicMetrics, error)
 	GetQueue(ctx context.Context, name string) (sluice.QueueConfig, error)
 	Peek(ctx context.Context, queue string, max int) ([]sluice.Message, error)

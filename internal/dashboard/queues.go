@@ -205,15 +205,10 @@ type tenantRow struct {
 
 // live returns a queue's refreshable numbers, or sluice.ErrQueueNotFound.
 func (d *Dashboard) live(r *http.Request, name string) (queueLive, error) {
-	all, err := d.e.QueueMetrics(r.Context())
+	q, err := d.e.QueueMetricsOf(r.Context(), name)
 	if err != nil {
 		return queueLive{}, err
 	}
-	i, ok := slices.BinarySearchFunc(all, name, func(q engine.QueueMetrics, n string) int { return strings.Compare(q.Name, n) })
-	if !ok {
-		return queueLive{}, fmt.Errorf("%w: %s", sluice.ErrQueueNotFound, name)
-	}
-	q := all[i]
 	s := d.history.Series(name)
 	l := queueLive{
 		Name: q.Name, Visible: q.Visible, InFlight: q.InFlight, Delayed: q.Delayed, Waiting: q.Waiting,

@@ -98,18 +98,7 @@ func (e *Engine) QueueMetrics(ctx context.Context) ([]QueueMetrics, error) {
 			names := slices.Sorted(maps.Keys(p.queues))
 			out := make([]QueueMetrics, len(names))
 			for i, name := range names {
-				q := p.queues[name]
-				out[i] = QueueMetrics{
-					QueueStats: q.snapshotStats(now),
-					Partition:  p.id,
-					Type:       q.cfg.Type,
-					Internal:   internalName(name),
-					AckLatency: Histogram{
-						Buckets: q.stats.ackLatency.buckets,
-						Count:   q.stats.ackLatency.count,
-						Sum:     time.Duration(q.stats.ackLatency.sum),
-					},
-				}
+				out[i] = p.queues[name].metrics(now)
 			}
 			reply(out, nil)
 		})
@@ -135,6 +124,33 @@ func (e *Engine) QueueMetrics(ctx context.Context) ([]QueueMetrics, error) {
 		parts[best] = parts[best][1:]
 	}
 	return all, nil
+}
+
+// QueueMetricsOf returns one queue's metrics, or sluice.ErrQueueNotFound.
+func (e *Engine) QueueMetricsOf(ctx context.Context, name string) (QueueMetrics, error) {
+	p := e.partitionFor(name)
+	return call(ctx, p, func(reply func(QueueMetrics, error)) {
+		q, err := p.queue(name)
+		if err != nil {
+			reply(QueueMetrics{}, err)
+			return
+		}
+		reply(q.metrics(p.now()), nil)
+	})
+}
+
+func (q *queue) metrics(now int64) QueueMetrics {
+	return QueueMetrics{
+		QueueStats: q.snapshotStats(now),
+		Partition:  q.p.id,
+		Type:       q.cfg.Type,
+		Internal:   internalName(q.cfg.Name),
+		AckLatency: Histogram{
+			Buckets: q.stats.ackLatency.buckets,
+			Count:   q.stats.ackLatency.count,
+			Sum:     time.Duration(q.stats.ackLatency.sum),
+		},
+	}
 }
 
 // TopicMetrics returns every topic's metrics in name order, each with its

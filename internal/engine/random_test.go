@@ -232,6 +232,9 @@ func randomRun(t *testing.T, seed uint64) {
 					t.Fatalf("step %d: QueueMetrics() of %s = %+v (%d ack latencies), want the stats %+v", step, q, m.QueueStats, m.AckLatency.Count, after)
 				}
 			}
+			if one, err := h.e.QueueMetricsOf(ctx, q); err != nil || one.QueueStats != after {
+				t.Fatalf("step %d: QueueMetricsOf(%s) = %+v, %v; want the stats %+v", step, q, one.QueueStats, err, after)
+			}
 		default:
 			what = "restart"
 			synctest.Wait()
