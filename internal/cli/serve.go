@@ -8,15 +8,20 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
 	"github.com/sluicehq/sluice"
 	"github.com/sluicehq/sluice/internal/journal/filejournal"
+	"github.com/sluicehq/sluice/internal/metrics"
 	"github.com/sluicehq/sluice/internal/server"
 )
 
 func runServe(ctx context.Context, st *streams, args []string) error {
 	c := newCmd("serve", "[flags]",
 		`Run a Sluice server with embedded storage. It serves the native API
-under /v1, /healthz and /readyz on one port, keeps its data in --data-dir and
+under /v1, Prometheus metrics on /metrics, the dashboard under /ui/,
+/healthz and /readyz on one port, keeps its data in --data-dir and
 shuts down gracefully on SIGINT or SIGTERM: it stops accepting requests,
 finishes those in flight, ends long polls and flushes its journals. Every
 flag can also be set with the environment variable shown; flags win.`,
@@ -31,6 +36,7 @@ flag can also be set with the environment variable shown; flags win.`,
 	logFormat := c.fs.String("log-format", envOr("SLUICE_LOG_FORMAT", "text"), "log `format`: text or json ($SLUICE_LOG_FORMAT)")
 	maxMessageSize := c.sizeFlag("max-message-size", 0, "largest message body plus attributes the server accepts (default 1MiB) ($SLUICE_MAX_MESSAGE_SIZE)")
 	publicURL := c.fs.String("public-url", envOr("SLUICE_PUBLIC_URL", ""), "base `URL` at which clients and subscribers reach the server, such as https://sluice.example.com, for links the server hands out (default http:// plus the listen address) ($SLUICE_PUBLIC_URL)")
+	maxQueueSeries := c.fs.Int("metrics-max-queues", metrics.DefaultMaxQueues, "most queues (and topics) with their own series on /metrics; the rest are summed under \"~other\" ($SLUICE_METRICS_MAX_QUEUES)")
 	shutdownTimeout := c.durationFlag("shutdown-timeout", server.DefaultShutdownTimeout, "how long a graceful shutdown waits for requests in flight ($SLUICE_SHUTDOWN_TIMEOUT)")
 
 	// Environment values become the flags' defaults, so flags override them.
@@ -38,6 +44,7 @@ flag can also be set with the environment variable shown; flags win.`,
 		{"SLUICE_PARTITIONS", "partitions"},
 		{"SLUICE_MAX_MESSAGE_SIZE", "max-message-size"},
 		{"SLUICE_SHUTDOWN_TIMEOUT", "shutdown-timeout"},
+		{"SLUICE_METRICS_MAX_QUEUES", "metrics-max-queues"},
 	} {
 		if v := envOr(ev.env, ""); v != "" {
 			if err := c.fs.Set(ev.flag, v); err != nil {
@@ -56,6 +63,9 @@ flag can also be set with the environment variable shown; flags win.`,
 			return usageErrorf("serve: --public-url %q: %v", *publicURL, err)
 		}
 	}
+	if *maxQueueSeries < 1 {
+		return usageErrorf("serve: --metrics-max-queues %d: want at least 1", *maxQueueSeries)
+	}
 	sync, err := filejournal.ParseSyncPolicy(*fsync)
 	if err != nil {
 		return usageErrorf("serve: --fsync %q: want always, never or interval:DURATION such as interval:10ms", *fsync)
@@ -64,7 +74,15 @@ flag can also be set with the environment variable shown; flags win.`,
 	if err != nil {
 		return err
 	}
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		metrics.NewBuildInfo(buildVersion()),
+	)
 	cfg := server.Config{
+		Registry:        registry,
+		Metrics:         metrics.Options{MaxQueues: *maxQueueSeries, MaxTopics: *maxQueueSeries},
 		Listen:          *listen,
 		DataDir:         *dataDir,
 		Partitions:      *partitions,

@@ -26,6 +26,7 @@ func (e *Engine) Ack(ctx context.Context, queue string, receipts []string) ([]er
 			return
 		}
 		errs := make([]error, len(receipts))
+		now := p.now()
 		for i, r := range receipts {
 			m, err := q.findLeased(r)
 			if err != nil {
@@ -36,6 +37,9 @@ func (e *Engine) Ack(ctx context.Context, queue string, receipts []string) ([]er
 				continue
 			}
 			p.log(&op{typ: opDelete, queue: q.id, seq: m.seq})
+			if m.leased > 0 {
+				q.stats.ackLatency.observe(now - m.leased)
+			}
 			q.remove(m)
 			q.stats.acked++
 		}

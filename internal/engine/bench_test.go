@@ -148,3 +148,37 @@ func benchFanout(b *testing.B, parts, fanout int) {
 		}
 	}
 }
+
+// BenchmarkQueueMetrics measures reading every queue's metrics, which holds
+// each partition's goroutine for its share of the copy, against reading one
+// queue's stats as the baseline.
+func BenchmarkQueueMetrics(b *testing.B) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	e, err := engine.Open(ctx, engine.Options{Journals: []journal.Journal{memjournal.New()}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { e.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	for i := range 10000 {
+		if _, _, err := e.CreateQueue(ctx, sluice.QueueConfig{Name: fmt.Sprintf("queue-%05d", i)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("stats-one", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := e.Stats(ctx, "queue-00001"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("metrics-10000", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := e.QueueMetrics(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

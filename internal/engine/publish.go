@@ -113,6 +113,7 @@ func (e *Engine) Publish(ctx context.Context, topicName string, msgs []sluice.Pu
 					continue
 				}
 				if !s.matches(&in) {
+					s.filtered++
 					t.stats.filtered++
 					continue
 				}
@@ -133,6 +134,7 @@ func (e *Engine) Publish(ctx context.Context, topicName string, msgs []sluice.Pu
 				dst := e.partitionFor(s.queue)
 				byPartition[dst] = append(byPartition[dst], copyRec{queue: s.queue, rec: r})
 				res.Deliveries++
+				s.copies++
 				t.stats.copies++
 			}
 			out[i] = res

@@ -36,6 +36,7 @@ type dedupEntry struct {
 
 type counters struct {
 	sent, received, acked, returned, deadLettered, expired uint64
+	ackLatency                                             latencyCounts
 }
 
 func newQueue(p *partition, id uint64, cfg sluice.QueueConfig) *queue {
@@ -175,6 +176,7 @@ func (q *queue) lease(m *message, nonce uint64, until, now int64) {
 	if m.first == 0 {
 		m.first = now
 	}
+	m.leased = now
 	q.stats.received++
 	// Taken from the ready index by the caller: only the timer is left.
 	m.state = stateInFlight

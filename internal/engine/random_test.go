@@ -209,6 +209,32 @@ func randomRun(t *testing.T, seed uint64) {
 			if _, err := h.e.PurgeQueue(ctx, q); err != nil {
 				t.Fatal(err)
 			}
+		case r < 96:
+			what = "peek"
+			before, _ := h.e.Stats(ctx, q)
+			msgs, err := h.e.Peek(ctx, q, 10)
+			if err != nil {
+				t.Fatalf("step %d: Peek() = %v", step, err)
+			}
+			after, _ := h.e.Stats(ctx, q)
+			if before != after {
+				t.Fatalf("step %d: Peek() changed %s's stats from %+v to %+v", step, q, before, after)
+			}
+			if want := min(10, before.Visible+before.InFlight+before.Delayed); len(msgs) != want {
+				t.Fatalf("step %d: Peek(%s, 10) = %d messages, want %d", step, q, len(msgs), want)
+			}
+			all, err := h.e.QueueMetrics(ctx)
+			if err != nil {
+				t.Fatalf("step %d: QueueMetrics() = %v", step, err)
+			}
+			for _, m := range all {
+				if m.Name == q && (m.QueueStats != after || m.AckLatency.Count > m.Acked) {
+					t.Fatalf("step %d: QueueMetrics() of %s = %+v (%d ack latencies), want the stats %+v", step, q, m.QueueStats, m.AckLatency.Count, after)
+				}
+			}
+			if one, err := h.e.QueueMetricsOf(ctx, q); err != nil || one.QueueStats != after {
+				t.Fatalf("step %d: QueueMetricsOf(%s) = %+v, %v; want the stats %+v", step, q, one.QueueStats, err, after)
+			}
 		default:
 			what = "restart"
 			synctest.Wait()

@@ -22,6 +22,7 @@ type message struct {
 	sentAt   int64 // Unix nanoseconds
 	visible  int64 // when delayed or in flight: when it becomes visible
 	first    int64 // first received at, 0 if never
+	leased   int64 // last received at, 0 if not since the server started; not journaled
 	receives int32
 	state    msgState
 	stuck    bool  // a move to the dead-letter queue failed: deliver it instead

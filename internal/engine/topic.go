@@ -32,6 +32,9 @@ type subscription struct {
 	token  string
 	queue  string
 	policy *filter.Policy
+	// copies and filtered count published messages that this subscription
+	// received or whose filter policy dropped, since the server started.
+	copies, filtered uint64
 }
 
 func newTopic(id uint64, cfg sluice.TopicConfig) *topic {

@@ -77,7 +77,9 @@ func (w *Worker) deliverAll(ctx context.Context, r *running) {
 // on it, as the package comment describes.
 func (w *Worker) deliver(ctx context.Context, log *slog.Logger, t *engine.PushTarget, m sluice.Message) {
 	d := w.prepare(t, m)
+	start := time.Now()
 	err := w.post(ctx, t, d)
+	took := time.Since(start)
 	if err != nil && ctx.Err() != nil {
 		// Stopping, not a failed attempt: the message reappears after its
 		// lease and is delivered then.
@@ -86,6 +88,7 @@ func (w *Worker) deliver(ctx context.Context, log *slog.Logger, t *engine.PushTa
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
 	defer cancel()
 	if err == nil {
+		w.stats.record(t.Subscription, t.Topic, Delivered, took)
 		w.settle(sctx, log, t, m, 0, true)
 		log.Debug("push: delivered", "message_id", d.id, "attempt", m.ReceiveCount)
 		return
@@ -94,13 +97,16 @@ func (w *Worker) deliver(ctx context.Context, log *slog.Logger, t *engine.PushTa
 	switch {
 	case m.ReceiveCount < t.Delivery.MaxAttempts:
 		delay := backoff(t.Delivery, m.ReceiveCount, w.opts.Rand())
+		w.stats.record(t.Subscription, t.Topic, Retried, took)
 		w.settle(sctx, log, t, m, delay, false)
 		log.Debug("push: delivery failed; will retry", append(attrs, "retry_in", delay)...)
 	case t.DeadLetter:
 		// The queue's dead-letter policy moves it on the next receive.
+		w.stats.record(t.Subscription, t.Topic, DeadLettered, took)
 		w.settle(sctx, log, t, m, 0, false)
 		log.Info("push: delivery failed its last attempt; moving it to the dead-letter queue", attrs...)
 	default:
+		w.stats.record(t.Subscription, t.Topic, Dropped, took)
 		w.settle(sctx, log, t, m, 0, true)
 		log.Warn("push: delivery failed its last attempt; dropped it (the subscription has no dead-letter queue)", attrs...)
 	}

@@ -147,9 +147,10 @@ func NewHTTPClient() *http.Client {
 // Worker pushes the messages of every HTTP subscription to its endpoint.
 // Create it with New and run it with Run.
 type Worker struct {
-	e    Engine
-	opts Options
-	log  *slog.Logger
+	e     Engine
+	opts  Options
+	log   *slog.Logger
+	stats stats
 }
 
 // New returns a worker delivering the push targets of e.

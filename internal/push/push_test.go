@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -26,6 +27,7 @@ const baseURL = "http://sluice.test:9324"
 type fixture struct {
 	t    *testing.T
 	e    *engine.Engine
+	w    *push.Worker
 	logs *logRecorder
 	stop context.CancelFunc
 	done chan error // Run's result
@@ -57,6 +59,7 @@ func setup(t *testing.T, opts push.Options) *fixture {
 		opts.WaitTime = 200 * time.Millisecond
 	}
 	w := push.New(e, opts)
+	f.w = w
 	ctx, stop := context.WithCancel(context.Background())
 	f.stop = stop
 	go func() { f.done <- w.Run(ctx) }()
@@ -438,6 +441,26 @@ func TestRetriesFollowBackoff(t *testing.T) {
 		return f.target(sub.ID).Pending == 0
 	})
 	ep.none(t, 300*time.Millisecond)
+	f.wantAttempts(sub.ID, map[push.Outcome]uint64{push.Retried: 2, push.Delivered: 1})
+}
+
+// wantAttempts checks the worker's counts of a subscription's attempts.
+func (f *fixture) wantAttempts(sub string, want map[push.Outcome]uint64) {
+	f.t.Helper()
+	var got map[push.Outcome]uint64
+	for _, s := range f.w.Stats() {
+		if s.Subscription == sub {
+			got = map[push.Outcome]uint64{}
+			for i, o := range push.Outcomes {
+				if s.Attempts[i] > 0 {
+					got[o] = s.Attempts[i]
+				}
+			}
+		}
+	}
+	if !maps.Equal(got, want) {
+		f.t.Errorf("Stats() attempts of %s = %v, want %v", sub, got, want)
+	}
 }
 
 func TestExhaustedDeliveries(t *testing.T) {
@@ -472,6 +495,7 @@ func TestExhaustedDeliveries(t *testing.T) {
 		if p := f.target(sub.ID).Pending; p != 0 {
 			t.Errorf("hidden queue holds %d messages, want 0", p)
 		}
+		f.wantAttempts(sub.ID, map[push.Outcome]uint64{push.Retried: 2, push.DeadLettered: 1})
 	})
 
 	t.Run("dropped", func(t *testing.T) {
@@ -498,6 +522,7 @@ func TestExhaustedDeliveries(t *testing.T) {
 			ep.next(t, time.Second)
 		}
 		ep.none(t, 100*time.Millisecond)
+		f.wantAttempts(sub.ID, map[push.Outcome]uint64{push.Retried: 2, push.Dropped: 1})
 	})
 }
 

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -11,6 +12,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/sluicehq/sluice/internal/metrics"
 	"github.com/sluicehq/sluice/internal/nativeapi"
 )
 
@@ -26,7 +30,14 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/v1/", nativeapi.New(s.engine, nativeapi.Options{Logger: s.log, Limits: s.cfg.Limits}))
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
-	return s.accessLog(mux)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{
+		ErrorLog:            slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ErrorHandling:       promhttp.ContinueOnError,
+		MaxRequestsInFlight: 4,
+	}))
+	mux.Handle("/ui/", s.ui)
+	mux.Handle("GET /{$}", http.RedirectHandler("/ui/", http.StatusFound))
+	return s.observe(mux)
 }
 
 // handleHealthz reports that the process is alive and serving HTTP.
@@ -90,10 +101,11 @@ func (ids *requestIDs) next() string {
 	return ids.prefix + "-" + strconv.FormatUint(ids.n.Add(1), 36)
 }
 
-// accessLog gives every request an id and, when the logger is enabled at
-// DEBUG, logs one line per request with its method, path, status and
+// observe gives every request an id, counts and times it in the HTTP
+// metrics by API, action and status, and, when the logger is enabled at
+// DEBUG, logs one line per request with its id, method, path, status and
 // duration.
-func (s *Server) accessLog(next http.Handler) http.Handler {
+func (s *Server) observe(next http.Handler) http.Handler {
 	ids := newRequestIDs()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get(requestIDHeader)
@@ -102,22 +114,46 @@ func (s *Server) accessLog(next http.Handler) http.Handler {
 			r.Header.Set(requestIDHeader, id)
 		}
 		w.Header().Set(requestIDHeader, id)
-		if !s.log.Enabled(r.Context(), slog.LevelDebug) {
-			next.ServeHTTP(w, r)
-			return
-		}
 		start := time.Now()
+		labels := &metrics.Labels{API: apiOf(r.URL.Path)}
+		r = r.WithContext(metrics.ContextWithLabels(r.Context(), labels))
 		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
-		s.log.LogAttrs(context.WithoutCancel(r.Context()), slog.LevelDebug, "request",
-			slog.String("request_id", id),
-			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
-			slog.Int("status", rec.status()),
-			slog.Int64("bytes", rec.bytes),
-			slog.Duration("duration", time.Since(start)),
-		)
+		took := time.Since(start)
+		if labels.Action == "" {
+			// The innermost ServeMux's pattern, such as
+			// "POST /v1/queues/{name}/messages": bounded, unlike the path.
+			labels.Action = cmp.Or(r.Pattern, "unmatched")
+		}
+		s.httpm.Observe(labels.API, labels.Action, rec.status(), took)
+		if s.log.Enabled(r.Context(), slog.LevelDebug) {
+			s.log.LogAttrs(context.WithoutCancel(r.Context()), slog.LevelDebug, "request",
+				slog.String("request_id", id),
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.Path),
+				slog.String("action", labels.Action),
+				slog.Int("status", rec.status()),
+				slog.Int64("bytes", rec.bytes),
+				slog.Duration("duration", took),
+			)
+		}
 	})
+}
+
+// apiOf names the interface a request path belongs to, for metrics.
+func apiOf(path string) string {
+	switch {
+	case strings.HasPrefix(path, "/v1/"):
+		return "native"
+	case strings.HasPrefix(path, "/ui/") || path == "/":
+		return "dashboard"
+	case path == "/metrics":
+		return "metrics"
+	case path == "/healthz" || path == "/readyz":
+		return "health"
+	default:
+		return "other"
+	}
 }
 
 // statusRecorder remembers the status and size of a response. Unwrap lets

@@ -19,12 +19,15 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/sluicehq/sluice"
+	"github.com/sluicehq/sluice/internal/dashboard"
 	"github.com/sluicehq/sluice/internal/engine"
 	"github.com/sluicehq/sluice/internal/journal"
 	"github.com/sluicehq/sluice/internal/journal/filejournal"
+	"github.com/sluicehq/sluice/internal/metrics"
 	"github.com/sluicehq/sluice/internal/push"
 )
 
@@ -75,6 +78,16 @@ type Config struct {
 	// PushClient sends the deliveries of HTTP(S) subscriptions (default
 	// push.NewHTTPClient()).
 	PushClient *http.Client
+	// Registry receives the server's metrics, served on GET /metrics
+	// (default: a new registry holding only the server's own metrics). The
+	// caller may register process-wide collectors (Go runtime, build info)
+	// on it beforehand.
+	Registry *prometheus.Registry
+	// Metrics bounds the metrics' cardinality.
+	Metrics metrics.Options
+	// Dashboard configures the dashboard under /ui/; its Logger and Push
+	// are set by the server.
+	Dashboard dashboard.Options
 }
 
 // Server is one Sluice node. Create it with New and start it with Run.
@@ -87,6 +100,9 @@ type Server struct {
 	push     *push.Worker
 	ln       net.Listener
 	http     *http.Server
+	registry *prometheus.Registry
+	httpm    *metrics.HTTP
+	ui       *dashboard.Dashboard
 
 	// draining is set once shutdown begins; /readyz then reports 503.
 	draining atomic.Bool
@@ -108,7 +124,12 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if cfg.Partitions < 0 {
 		return nil, fmt.Errorf("partition count %d is negative", cfg.Partitions)
 	}
-	s := &Server{cfg: cfg, log: cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler)), ln: cfg.Listener}
+	s := &Server{cfg: cfg, log: cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler)), ln: cfg.Listener,
+		registry: cfg.Registry, httpm: metrics.NewHTTP()}
+	if s.registry == nil {
+		s.registry = prometheus.NewRegistry()
+	}
+	journalMetrics := metrics.NewJournals()
 	defer func() {
 		if err != nil {
 			s.release()
@@ -130,7 +151,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	journals := make([]journal.Journal, 0, meta.Partitions)
 	for i := range meta.Partitions {
 		dir := partitionDir(cfg.DataDir, i)
-		j, err := filejournal.Open(dir, filejournal.Options{Sync: cfg.Sync, Logger: s.log.With("partition", i)})
+		j, err := filejournal.Open(dir, filejournal.Options{Sync: cfg.Sync, Logger: s.log.With("partition", i), Observer: journalMetrics.Observer(i)})
 		if err != nil {
 			return nil, fmt.Errorf("open journal of partition %d: %w", i, err)
 		}
@@ -155,6 +176,12 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		Logger:     s.log,
 		BaseURL:    cmp.Or(cfg.PublicURL, "http://"+s.ln.Addr().String()),
 	})
+	uiOpts := cfg.Dashboard
+	uiOpts.Logger, uiOpts.Push = s.log, s.push
+	s.ui = dashboard.New(s.engine, uiOpts)
+	if err := s.registerMetrics(journalMetrics); err != nil {
+		return nil, err
+	}
 	// Requests still running when shutdown cancels them see the cause
 	// sluice.ErrClosed, which tells them from a client that went away.
 	baseCtx, cancel := context.WithCancelCause(context.Background())
@@ -173,6 +200,36 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	return s, nil
 }
 
+// registerMetrics registers one collector per area on the registry. The
+// tenants' and the Task Monitor's collectors register here too.
+func (s *Server) registerMetrics(journals *metrics.Journals) error {
+	reporters := make([]journal.StatsReporter, len(s.journals))
+	for i, j := range s.journals {
+		reporters[i] = j
+	}
+	journals.Watch(reporters)
+	for _, c := range []prometheus.Collector{
+		metrics.NewQueueCollector(s.engine, s.cfg.Metrics, s.log),
+		metrics.NewTopicCollector(s.engine, s.push, s.cfg.Metrics, s.log),
+		journals,
+		s.httpm,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "sluice_engine_writable",
+			Help: "1 while the engine accepts writes; 0 after a journal write failed (restart the server).",
+		}, func() float64 {
+			if s.engine.Ready() != nil {
+				return 0
+			}
+			return 1
+		}),
+	} {
+		if err := s.registry.Register(c); err != nil {
+			return fmt.Errorf("register metrics: %w", err)
+		}
+	}
+	return nil
+}
+
 // partitionDir returns the directory of partition i's journal.
 func partitionDir(dataDir string, i int) string {
 	return filepath.Join(dataDir, "partitions", fmt.Sprintf("%02d", i))
@@ -185,8 +242,8 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 // Partitions returns the number of partitions the server runs.
 func (s *Server) Partitions() int { return s.cfg.Partitions }
 
-// Run serves HTTP, runs the engine and pushes HTTP subscriptions' messages
-// until ctx is cancelled or the engine or server fails. It then shuts down
+// Run serves HTTP, runs the engine, pushes HTTP subscriptions' messages and
+// samples the queues for the dashboard until ctx is cancelled or the engine or server fails. It then shuts down
 // in order: it stops accepting connections and pushing, lets in-flight
 // requests finish (cancelling long polls), stops the engine and closes the
 // journals, which flushes them. It returns nil after a clean
@@ -223,6 +280,7 @@ func (s *Server) Run(ctx context.Context) error {
 		defer close(pushDone)
 		return s.push.Run(gctx)
 	})
+	g.Go(func() error { return s.ui.Run(gctx) })
 	g.Go(func() error {
 		<-gctx.Done()
 		defer stopEngine()

@@ -329,7 +329,7 @@ func TestAccessLogAtDebug(t *testing.T) {
 			sawListening = rec["addr"] == r.srv.Addr().String() && rec["level"] == "INFO"
 		case "request":
 			if rec["request_id"] == "test-req-1" {
-				sawRequest = rec["method"] == "GET" && rec["path"] == "/healthz" && rec["status"] == float64(200) && rec["duration"] != nil
+				sawRequest = rec["method"] == "GET" && rec["path"] == "/healthz" && rec["action"] == "GET /healthz" && rec["status"] == float64(200) && rec["duration"] != nil
 			}
 		}
 	}

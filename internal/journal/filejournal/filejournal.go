@@ -73,6 +73,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/sluicehq/sluice/internal/journal"
 )
@@ -90,7 +91,33 @@ type Options struct {
 	SegmentSize int64
 	// Logger receives recovery reports and write failures (default: discard).
 	Logger *slog.Logger
+	// Observer, when set, is told about every group commit, sync and
+	// snapshot, for metrics.
+	Observer Observer
 }
+
+// Observer receives measurements of a journal's work. Commit and Sync are
+// called on the journal's writer goroutine and Snapshot on the caller of
+// InstallSnapshot, so they must be fast and must not block or call the
+// journal; they may run concurrently with each other.
+type Observer interface {
+	// Commit reports one group commit: the Append calls and records it
+	// wrote together and the bytes of their frames.
+	Commit(appends, records int, bytes int64)
+	// Sync reports the duration of one fdatasync of a segment.
+	Sync(d time.Duration)
+	// Snapshot reports one InstallSnapshot that wrote a snapshot: how long
+	// it took (including the wait for earlier records), its size, and its
+	// error if it failed.
+	Snapshot(d time.Duration, bytes int64, err error)
+}
+
+// nopObserver is the Observer of a journal given none.
+type nopObserver struct{}
+
+func (nopObserver) Commit(int, int, int64)               {}
+func (nopObserver) Sync(time.Duration)                   {}
+func (nopObserver) Snapshot(time.Duration, int64, error) {}
 
 // Journal is a journal.Journal stored in a directory. Create one with Open;
 // the caller must Close it. All methods are safe for concurrent use.
@@ -164,6 +191,9 @@ func Open(dir string, opts Options) (*Journal, error) {
 	}
 	opts.SegmentSize = cmp.Or(opts.SegmentSize, DefaultSegmentSize)
 	opts.Logger = cmp.Or(opts.Logger, slog.New(slog.DiscardHandler))
+	if opts.Observer == nil {
+		opts.Observer = nopObserver{}
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("filejournal: %w", err)
 	}

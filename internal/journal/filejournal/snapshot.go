@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/sluicehq/sluice/internal/journal"
 )
@@ -103,10 +104,12 @@ func (j *Journal) InstallSnapshot(ctx context.Context, index uint64, write func(
 	if index < cur {
 		return fmt.Errorf("filejournal: snapshot index %d is below the installed snapshot's %d", index, cur)
 	}
+	start := time.Now()
 	if err := j.barrier(ctx); err != nil {
 		return err
 	}
 	size, err := j.writeSnapshot(ctx, index, write)
+	j.opts.Observer.Snapshot(time.Since(start), size, err)
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,7 @@ type writer struct {
 	prealloc   bool      // the active segment was zero-filled ahead of size
 	spareAsked bool      // a spare was asked for and not yet taken
 	next       uint64    // index of the next record to write
+	bytes      int64     // bytes written to segments since Open, for the Observer
 	buf        []byte    // frames encoded but not yet written
 	unsynced   uint64    // records written since the last sync
 	idle       []request // the queue's other buffer, swapped in for the next batch
@@ -87,6 +88,7 @@ func (j *Journal) commit(batch []request) {
 func (j *Journal) writeBatch(batch []request) error {
 	w := &j.w
 	needSync := j.opts.Sync == SyncAlways
+	startBytes, startNext := w.bytes, w.next
 	if !w.prealloc && w.size > 0 {
 		// Leave a segment that was not preallocated as soon as a spare is.
 		if spare := j.takeSpare(); spare != nil {
@@ -141,6 +143,9 @@ func (j *Journal) writeBatch(batch []request) error {
 	j.segs[len(j.segs)-1].size = w.size
 	j.segMu.Unlock()
 	j.wantSpare()
+	if w.next > startNext {
+		j.opts.Observer.Commit(len(batch), int(w.next-startNext), w.bytes-startBytes)
+	}
 	if needSync && w.unsynced > 0 {
 		return j.sync()
 	}
@@ -162,15 +167,18 @@ func (j *Journal) write(b []byte) error {
 	w := &j.w
 	n, err := w.f.WriteAt(b, w.size)
 	w.size += int64(n)
+	w.bytes += int64(n)
 	w.fileEnd = max(w.fileEnd, w.size)
 	return err
 }
 
 // sync makes the active segment durable.
 func (j *Journal) sync() error {
+	start := time.Now()
 	if err := fdatasync(j.w.f); err != nil {
 		return err
 	}
+	j.opts.Observer.Sync(time.Since(start))
 	j.syncs.Add(1)
 	j.syncedRecords.Add(j.w.unsynced)
 	j.w.unsynced = 0

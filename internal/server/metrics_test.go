@@ -1,0 +1,182 @@
+package server_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/sluicehq/sluice"
+	"github.com/sluicehq/sluice/internal/metrics"
+	"github.com/sluicehq/sluice/internal/server"
+)
+
+// scrape fetches /metrics and returns its families by name.
+func scrape(t *testing.T, r *running) map[string]*dto.MetricFamily {
+	t.Helper()
+	resp, err := http.Get(r.url + "/metrics")
+	if err != nil {
+		t.Fatalf("GET /metrics: %v", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /metrics status = %d, want 200", resp.StatusCode)
+	}
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatalf("parse /metrics: %v", err)
+	}
+	return fams
+}
+
+// value returns the value of the sample of family name whose labels
+// include want (a counter, gauge or a histogram's count), and whether it
+// exists.
+func value(fams map[string]*dto.MetricFamily, name string, want map[string]string) (float64, bool) {
+	f := fams[name]
+	if f == nil {
+		return 0, false
+	}
+next:
+	for _, m := range f.Metric {
+		have := map[string]string{}
+		for _, l := range m.Label {
+			have[l.GetName()] = l.GetValue()
+		}
+		for k, v := range want {
+			if have[k] != v {
+				continue next
+			}
+		}
+		switch {
+		case m.Counter != nil:
+			return m.Counter.GetValue(), true
+		case m.Gauge != nil:
+			return m.Gauge.GetValue(), true
+		case m.Histogram != nil:
+			return float64(m.Histogram.GetSampleCount()), true
+		}
+	}
+	return 0, false
+}
+
+func wantValue(t *testing.T, fams map[string]*dto.MetricFamily, name string, labels map[string]string, want float64) {
+	t.Helper()
+	got, ok := value(fams, name, labels)
+	if !ok {
+		t.Errorf("%s%v is missing", name, labels)
+		return
+	}
+	if got != want {
+		t.Errorf("%s%v = %v, want %v", name, labels, got, want)
+	}
+}
+
+func TestMetricsMoveWithTraffic(t *testing.T) {
+	r := start(t, server.Config{})
+	ctx := t.Context()
+	c := r.client
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := c.CreateQueue(ctx, sluice.QueueConfig{Name: "jobs-dlq"})
+	must(err)
+	_, err = c.CreateQueue(ctx, sluice.QueueConfig{Name: "jobs", DeadLetter: &sluice.DeadLetterPolicy{Queue: "jobs-dlq", MaxReceives: 1}})
+	must(err)
+
+	before := scrape(t, r)
+	wantValue(t, before, "sluice_queue_sent_total", map[string]string{"queue": "jobs"}, 0)
+	wantValue(t, before, "sluice_queue_messages", map[string]string{"queue": "jobs", "state": "visible"}, 0)
+
+	for _, b := range []string{"a", "b", "c", "d"} {
+		_, err := c.Send(ctx, "jobs", sluice.SendInput{Body: []byte(b)})
+		must(err)
+	}
+	zero, minute := time.Duration(0), time.Minute
+	got, err := c.Receive(ctx, "jobs", sluice.ReceiveOptions{Max: 3, WaitTime: &zero, VisibilityTimeout: &minute})
+	must(err)
+	if len(got) != 3 {
+		t.Fatalf("Receive() got %d messages, want 3", len(got))
+	}
+	must(c.Ack(ctx, "jobs", got[0].Receipt))
+	must(c.Nack(ctx, "jobs", got[1].Receipt, 0))
+	// got[1] was received once already: the next receive moves it to the
+	// dead-letter queue.
+	_, err = c.Receive(ctx, "jobs", sluice.ReceiveOptions{Max: 10, WaitTime: &zero, VisibilityTimeout: &minute})
+	must(err)
+
+	_, err = c.CreateTopic(ctx, sluice.TopicConfig{Name: "events"})
+	must(err)
+	sub, err := c.Subscribe(ctx, sluice.Subscription{Topic: "events", Protocol: sluice.ProtocolQueue, Endpoint: "jobs-dlq"})
+	must(err)
+	_, err = c.Publish(ctx, "events", sluice.PublishInput{Body: []byte("hello")})
+	must(err)
+
+	after := scrape(t, r)
+	q := map[string]string{"queue": "jobs"}
+	wantValue(t, after, "sluice_queue_sent_total", q, 4)
+	wantValue(t, after, "sluice_queue_acked_total", q, 1)
+	wantValue(t, after, "sluice_queue_returned_total", q, 1)
+	wantValue(t, after, "sluice_queue_dead_lettered_total", q, 1)
+	wantValue(t, after, "sluice_queue_ack_latency_seconds", q, 1)
+	wantValue(t, after, "sluice_queue_messages", map[string]string{"queue": "jobs", "state": "in_flight"}, 2) // c and d
+	wantValue(t, after, "sluice_queue_messages", map[string]string{"queue": "jobs", "state": "visible"}, 0)
+	wantValue(t, after, "sluice_queue_messages", map[string]string{"queue": "jobs-dlq", "state": "visible"}, 2)
+	if age, _ := value(after, "sluice_queue_oldest_message_age_seconds", q); age <= 0 {
+		t.Errorf("oldest message age of jobs = %v, want > 0", age)
+	}
+	wantValue(t, after, "sluice_engine_writable", nil, 1)
+	wantValue(t, after, "sluice_topic_published_total", map[string]string{"topic": "events"}, 1)
+	wantValue(t, after, "sluice_subscription_messages_total", map[string]string{"topic": "events", "subscription": sub.ID, "outcome": "copied"}, 1)
+
+	// The journal synced and wrote, and HTTP requests are counted by route.
+	if n, _ := value(after, "sluice_journal_fsync_seconds", map[string]string{"partition": "0"}); n == 0 {
+		t.Errorf("sluice_journal_fsync_seconds count = 0, want syncs")
+	}
+	if n, _ := value(after, "sluice_journal_written_bytes_total", map[string]string{"partition": "0"}); n == 0 {
+		t.Errorf("sluice_journal_written_bytes_total = 0, want bytes")
+	}
+	if n, _ := value(after, "sluice_journal_commit_records", map[string]string{"partition": "0"}); n == 0 {
+		t.Errorf("sluice_journal_commit_records count = 0, want commits")
+	}
+	wantValue(t, after, "sluice_http_requests_total", map[string]string{"api": "native", "action": "POST /v1/queues/{name}/messages", "status": "201"}, 4)
+	wantValue(t, after, "sluice_http_requests_total", map[string]string{"api": "metrics", "action": "GET /metrics", "status": "200"}, 1)
+	for name := range after {
+		if !strings.HasPrefix(name, "sluice_") {
+			t.Errorf("family %s on a server registry, want only sluice_ families", name)
+		}
+	}
+}
+
+func TestMetricsCapQueueSeries(t *testing.T) {
+	r := start(t, server.Config{Metrics: metrics.Options{MaxQueues: 2}})
+	ctx := t.Context()
+	for i, name := range []string{"a", "b", "c", "d"} {
+		if _, err := r.client.CreateQueue(ctx, sluice.QueueConfig{Name: name}); err != nil {
+			t.Fatal(err)
+		}
+		for range i { // d holds the most, then c
+			if _, err := r.client.Send(ctx, name, sluice.SendInput{Body: []byte("x")}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	fams := scrape(t, r)
+	var queues []string
+	for _, m := range fams["sluice_queue_sent_total"].Metric {
+		queues = append(queues, m.Label[0].GetValue())
+	}
+	if strings.Join(queues, ",") != "c,d,~other" {
+		t.Errorf("queues with series = %v, want [c d ~other]", queues)
+	}
+	wantValue(t, fams, "sluice_queue_sent_total", map[string]string{"queue": "~other"}, 1) // a 0 + b 1
+	wantValue(t, fams, "sluice_queues", nil, 4)
+}
