@@ -26,6 +26,9 @@ type queue struct {
 	waiters  []*waiter // parked receives, oldest first
 	stats    counters
 	push     *pushRec // set on the hidden queue of an HTTP subscription
+
+	tenants   map[string]*tenantStat // per-tenant statistics
+	tenantCfg map[string]tenantRec   // tenant settings for this queue
 }
 
 type dedupEntry struct {
@@ -39,7 +42,7 @@ type counters struct {
 }
 
 func newQueue(p *partition, id uint64, cfg sluice.QueueConfig) *queue {
-	return &queue{
+	q := &queue{
 		id:      id,
 		cfg:     cfg,
 		p:       p,
@@ -47,6 +50,8 @@ func newQueue(p *partition, id uint64, cfg sluice.QueueConfig) *queue {
 		msgs:    make(map[uint64]*message),
 		nextSeq: 1,
 	}
+	q.initReady()
+	return q
 }
 
 func (q *queue) visible() int {
@@ -66,6 +71,7 @@ func (q *queue) add(m *message, now int64) {
 		q.nextSeq = m.seq + 1
 	}
 	q.p.live += m.size()
+	q.tenantAdded(m)
 	if q.fifo {
 		q.groups.group(m.group).msgs.push(m)
 	}
@@ -94,7 +100,7 @@ func (q *queue) setReady(m *message, fresh bool) {
 		q.groups.count++
 		return
 	}
-	q.ready.add(m, fresh)
+	q.ready.add(m, fresh, q.p.now())
 }
 
 func (q *queue) setInvisible(m *message, s msgState, until int64) {
@@ -102,8 +108,10 @@ func (q *queue) setInvisible(m *message, s msgState, until int64) {
 	m.visible = until
 	if s == stateDelayed {
 		q.delayed++
+		q.tenantDelayed(m, 1)
 	} else {
 		q.inflight++
+		q.tenantRestored(m)
 	}
 	heap.Push(&q.p.timers, m)
 }
@@ -115,13 +123,15 @@ func (q *queue) leaveState(m *message) {
 		if q.fifo {
 			q.groups.count--
 		} else {
-			q.ready.removed(m)
+			q.ready.removed(m, q.p.now())
 		}
 	case stateDelayed:
 		q.delayed--
+		q.tenantDelayed(m, -1)
 		heap.Remove(&q.p.timers, int(m.heapIdx))
 	case stateInFlight:
 		q.inflight--
+		q.tenantReleased(m)
 		heap.Remove(&q.p.timers, int(m.heapIdx))
 		if q.fifo {
 			q.groups.group(m.group).inflight--
@@ -135,8 +145,10 @@ func (q *queue) becomeVisible(m *message) {
 	switch m.state {
 	case stateDelayed:
 		q.delayed--
+		q.tenantDelayed(m, -1)
 	case stateInFlight:
 		q.inflight--
+		q.tenantReleased(m)
 		q.stats.returned++
 		if q.fifo {
 			q.groups.group(m.group).inflight--
@@ -160,6 +172,7 @@ func (q *queue) remove(m *message) {
 	m.state = stateDeleted
 	delete(q.msgs, m.seq)
 	q.p.live -= m.size()
+	q.tenantRemoved(m)
 	if q.fifo {
 		q.groups.update(q.groups.group(m.group))
 	}
@@ -170,6 +183,7 @@ func (q *queue) remove(m *message) {
 
 // lease marks m as delivered until until, with a fresh receipt nonce.
 func (q *queue) lease(m *message, nonce uint64, until, now int64) {
+	q.tenantLeased(m, now)
 	m.nonce = nonce
 	m.receives++
 	if m.first == 0 {
@@ -205,6 +219,7 @@ func (q *queue) oldest() *message {
 
 // housekeep drops messages past retention and dedup entries past the window.
 func (q *queue) housekeep(now int64) {
+	q.sweepTenants(now)
 	ret := int64(q.cfg.Retention)
 	for {
 		m := q.oldest()

@@ -41,6 +41,10 @@ const (
 // Flow is one tenant's scheduling state. The zero value is a flow of weight
 // 1 with no limits; set its policy with Scheduler.SetPolicy.
 type Flow struct {
+	// Owner is the caller's value for this flow (say, its tenant's queue);
+	// the scheduler does not use it.
+	Owner any
+
 	pass     float64
 	stamp    uint64 // order of entering the ready heap, breaks ties in pass
 	idx      int    // index in the heap that holds it
@@ -143,6 +147,15 @@ func (s *Scheduler) Dispatched(f *Flow, cost float64, more bool, now int64) {
 		return
 	}
 	s.place(f, now)
+}
+
+// Leased counts one more of f's messages in flight without a dispatch (a
+// lease restored from the journal).
+func (s *Scheduler) Leased(f *Flow, now int64) {
+	f.inFlight++
+	if f.at != idle {
+		s.place(f, now)
+	}
 }
 
 // Charge advances f's pass by cost/weight without a dispatch: the extra cost
