@@ -90,4 +90,5 @@ type QueueStats struct {
 	Returned     uint64 // visibility changes and timeouts that made a message visible again
 	DeadLettered uint64
 	Expired      uint64
+	Tenants      int // tenants with messages or recent deliveries
 }

@@ -269,6 +269,7 @@ func (q *queue) snapshotStats(now int64) sluice.QueueStats {
 		Returned:     q.stats.returned,
 		DeadLettered: q.stats.deadLettered,
 		Expired:      q.stats.expired,
+		Tenants:      len(q.tenants),
 	}
 	if m := q.oldest(); m != nil {
 		s.OldestAge = time.Duration(max(now-m.sentAt, 0))
