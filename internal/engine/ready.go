@@ -11,7 +11,8 @@ import (
 // sends in arrival order, and returned or undelayed messages in a heap, so
 // that the lowest sequence is delivered first. It lives while the tenant
 // has messages ready or in flight, or a rate-limit bucket that is not yet
-// full again, so that its limits outlast short idle spells.
+// full again (so that its limits outlast short idle spells), and until the
+// next housekeeping after that.
 type tenantReady struct {
 	name     string
 	fresh    deque
@@ -130,12 +131,13 @@ func (r *readyIndex) removed(m *message, now int64) {
 	}
 }
 
-// drained forgets t's emptied lists and takes it off the schedule.
+// drained forgets t's emptied lists and takes it off the schedule. The
+// entry itself stays until sweep, so that a tenant that sends again soon
+// costs no allocation and keeps its pass.
 func (r *readyIndex) drained(t *tenantReady, now int64) {
 	t.fresh.reset()
 	t.returned = nil
 	r.sched.Backlog(&t.flow, false, now)
-	r.forget(t, now)
 }
 
 // forget drops t if it holds nothing the scheduler still needs.
@@ -227,10 +229,10 @@ func (r *readyIndex) released(m *message, now int64) {
 		return
 	}
 	r.sched.Released(&t.flow, now)
-	r.forget(t, now)
 }
 
-// sweep drops tenants whose buckets have refilled; housekeeping calls it.
+// sweep drops tenants with nothing ready or in flight whose buckets have
+// refilled; housekeeping calls it once a second.
 func (r *readyIndex) sweep(now int64) {
 	for _, t := range r.tenants {
 		r.forget(t, now)
