@@ -49,6 +49,9 @@ type readyIndex struct {
 	policy  func(tenant string) fair.Policy
 	ver     *atomic.Uint64
 	version uint64 // policy version every flow was last refreshed at
+	// meanProc is the moving mean of processing times (first receive to
+	// ack or timeout), in nanoseconds; zero until the first is measured.
+	meanProc float64
 }
 
 func (r *readyIndex) key(m *message) string {
@@ -229,6 +232,28 @@ func (r *readyIndex) released(m *message, now int64) {
 		return
 	}
 	r.sched.Released(&t.flow, now)
+}
+
+// maxProcCharge caps the extra dispatches one slow message is billed.
+const maxProcCharge = 10
+
+// processed bills m's tenant for a processing time d beyond the queue's
+// mean: a message that took k times the mean costs k dispatches instead of
+// one, so that a tenant with few but slow messages counts as busy. Faster
+// than the mean costs nothing extra; the bill is capped at maxProcCharge.
+func (r *readyIndex) processed(m *message, d int64) {
+	t := r.tenants[r.key(m)]
+	if t == nil || r.unfair || d < 0 {
+		return
+	}
+	if r.meanProc == 0 {
+		r.meanProc = float64(d)
+		return
+	}
+	r.meanProc += (float64(d) - r.meanProc) / 64
+	if extra := min(float64(d)/r.meanProc-1, maxProcCharge); extra > 0 {
+		r.sched.Charge(&t.flow, extra)
+	}
 }
 
 // sweep drops tenants with nothing ready or in flight whose buckets have

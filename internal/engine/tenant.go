@@ -267,15 +267,32 @@ func (q *queue) tenantRestored(m *message) {
 }
 
 // tenantReleased counts a message leaving flight, which frees a slot of the
-// tenant's in-flight cap: parked receives may now be served.
+// tenant's in-flight cap: parked receives may now be served. A first
+// delivery's processing time is billed to the tenant (not during replay,
+// whose clock says nothing about it).
 func (q *queue) tenantReleased(m *message) {
 	if s := q.tenants[m.tenant]; s != nil {
 		s.inflight--
 	}
 	if !q.fifo {
-		q.ready.released(m, q.p.now())
+		now := q.p.now()
+		q.ready.released(m, now)
+		if m.receives == 1 && m.first > 0 && q.p.e.running() {
+			q.ready.processed(m, now-m.first)
+		}
 		if len(q.waiters) > 0 {
 			q.p.throttled[q] = struct{}{}
 		}
+	}
+}
+
+// running reports whether Run has started: false while the journal is
+// replayed.
+func (e *Engine) running() bool {
+	select {
+	case <-e.started:
+		return true
+	default:
+		return false
 	}
 }

@@ -232,3 +232,41 @@ func TestTenantStatsNoisiestFirst(t *testing.T) {
 		}
 	})
 }
+
+// A tenant whose messages take ten times as long to process is billed for
+// it: under saturation it gets fewer deliveries than a tenant of the same
+// weight whose messages are quick.
+func TestSlowTenantCountsAsBusy(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := setup(t, 1, engine.Options{})
+		f.create(sluice.QueueConfig{Name: "jobs"})
+		f.flood("jobs", "slow", 2000)
+		f.flood("jobs", "fast", 2000)
+		got := map[string]int{}
+		var slow []string // receipts of slow messages, acked 10 rounds later
+		for round := range 300 {
+			msgs := f.receive("jobs", 4, time.Hour)
+			var fast []string
+			for _, m := range msgs {
+				got[m.Tenant]++
+				if m.Tenant == "slow" {
+					slow = append(slow, m.Receipt)
+				} else {
+					fast = append(fast, m.Receipt)
+				}
+			}
+			time.Sleep(time.Millisecond)
+			if len(fast) > 0 {
+				f.ack("jobs", fast...)
+			}
+			if round%10 == 9 && len(slow) > 0 {
+				f.ack("jobs", slow...)
+				slow = nil
+			}
+		}
+		t.Logf("deliveries with processing time billed: %v", got)
+		if got["slow"]*2 > got["fast"] {
+			t.Errorf("deliveries %v: the slow tenant should get well under half of the fast one's", got)
+		}
+	})
+}
