@@ -188,8 +188,9 @@ func (q *queue) tenantStats(tenant string, now int64) sluice.TenantStats {
 	if len(waits) > 0 {
 		slices.Sort(waits)
 		out.WaitSamples = len(waits)
-		out.WaitP50 = time.Duration(waits[(len(waits)-1)*50/100])
-		out.WaitP99 = time.Duration(waits[(len(waits)-1)*99/100])
+		// Nearest rank: the smallest sample at or above the fraction.
+		rank := func(pct int) time.Duration { return time.Duration(waits[(len(waits)*pct+99)/100-1]) }
+		out.WaitP50, out.WaitP99 = rank(50), rank(99)
 	}
 	if t := q.ready.tenants[tenant]; t != nil && !q.ready.unfair {
 		if m, _ := t.peek(); m != nil {
