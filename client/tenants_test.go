@@ -120,3 +120,35 @@ func TestTenantErrorsEndToEnd(t *testing.T) {
 		t.Errorf("QueueTenants(unknown queue) = %v, want ErrQueueNotFound", err)
 	}
 }
+
+// Tier and tenant settings survive a restart of a real server over its
+// file journal.
+func TestTenantSettingsSurviveRestart(t *testing.T) {
+	dir := t.TempDir()
+	srv := sluicetest.NewServer(t, sluicetest.WithDataDir(dir))
+	c, ctx := srv.Client, t.Context()
+	if _, err := c.CreateQueue(ctx, sluice.QueueConfig{Name: "jobs"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.SetTier(ctx, sluice.Tier{Name: "free", Policy: sluice.TenantPolicy{Rate: 10, MaxInFlight: 5}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.SetTenant(ctx, sluice.TenantConfig{Tenant: "acme", Tier: "free"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.SetTenant(ctx, sluice.TenantConfig{Tenant: "acme", Queue: "jobs", Policy: sluice.TenantPolicy{Weight: 2}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	srv = sluicetest.NewServer(t, sluicetest.WithDataDir(dir))
+	_, st, err := srv.Client.QueueTenant(ctx, "jobs", "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sluice.TenantPolicy{Weight: 2, Rate: 10, MaxInFlight: 5}
+	if st.Tier != "free" || st.Policy != want {
+		t.Errorf("after restart: tier %q policy %+v, want free %+v", st.Tier, st.Policy, want)
+	}
+}
