@@ -32,6 +32,11 @@ var (
 	// ErrTokenInvalid means a subscription confirmation token matches no
 	// pending subscription of the topic.
 	ErrTokenInvalid = errors.New("confirmation token is invalid")
+	// ErrTierNotFound means the named tier does not exist.
+	ErrTierNotFound = errors.New("tier not found")
+	// ErrTenantNotFound means the tenant has neither a setting nor messages
+	// where it was looked up.
+	ErrTenantNotFound = errors.New("tenant not found")
 	// ErrClosed means the engine is shutting down or has stopped.
 	ErrClosed = errors.New("sluice engine is closed")
 	// ErrUnavailable means the engine cannot accept writes, for example after a

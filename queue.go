@@ -46,6 +46,10 @@ type QueueConfig struct {
 	// ContentBasedDedup makes a FIFO queue use the SHA-256 of the body as the
 	// deduplication id when a send gives none.
 	ContentBasedDedup bool
+	// DisableFairness makes a standard queue deliver in send order across
+	// tenants, ignoring tenant weights and limits. Fairness is on by
+	// default; FIFO queues always serve groups round-robin.
+	DisableFairness bool
 	// Tags are free-form labels.
 	Tags map[string]string
 
@@ -86,4 +90,5 @@ type QueueStats struct {
 	Returned     uint64 // visibility changes and timeouts that made a message visible again
 	DeadLettered uint64
 	Expired      uint64
+	Tenants      int // tenants with messages or recent deliveries
 }

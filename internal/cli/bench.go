@@ -36,6 +36,7 @@ type benchFlags struct {
 	scenario   string
 	drain      time.Duration
 	json       bool
+	noisy      noisyConfig
 }
 
 // benchReport is what bench prints, as a table or as JSON.
@@ -68,12 +69,18 @@ rates, latency percentiles, and the messages LOST (confirmed but never
 delivered) and DUPLICATED (delivered more than once). The http-baseline
 scenario measures a bare net/http handler on loopback with the same client
 setup, then Sluice single-message sends with as many clients, and prints
-both rates and their ratio. Without --server, bench starts a server in this
+both rates and their ratio. The noisy-neighbor scenario queues --backlog
+messages of one tenant that keeps sending, while --quiet-tenants each send
+--quiet-rate messages per second and --consumers take --work per batch; it
+runs quiet tenants alone, then with the noisy one on a weighted-fair queue
+and on a queue with fairness off, and prints each class's wait percentiles.
+Without --server, bench starts a server in this
 process on a loopback port with its data in a temporary directory.`,
 		`sluice bench
 		sluice bench --duration 30s --producers 8 --consumers 8 --batch 100
 		sluice bench --batch 1 --fsync interval:10ms
 		sluice bench --scenario http-baseline --producers 16
+		sluice bench --scenario noisy-neighbor --backlog 1000000 --quiet-tenants 50
 		sluice bench --server http://127.0.0.1:9324 --queue load --count 100000`)
 	var f benchFlags
 	c.fs.StringVar(&f.server, "server", "embedded", "server base `URL`, or embedded to start one in this process")
@@ -86,7 +93,12 @@ process on a loopback port with its data in a temporary directory.`,
 	c.fs.IntVar(&f.count, "count", 0, "send this many messages in all, then stop")
 	c.fs.StringVar(&f.fsync, "fsync", "always", "embedded server's fsync policy: always, interval:DURATION or never")
 	c.fs.IntVar(&f.partitions, "partitions", server.DefaultPartitions, "embedded server's partitions")
-	c.fs.StringVar(&f.scenario, "scenario", "throughput", "`scenario`: throughput or http-baseline")
+	c.fs.StringVar(&f.scenario, "scenario", "throughput", "`scenario`: throughput, http-baseline or noisy-neighbor")
+	c.fs.IntVar(&f.noisy.backlog, "backlog", 100_000, "noisy-neighbor: the noisy tenant's messages queued before each phase")
+	c.fs.IntVar(&f.noisy.quiet, "quiet-tenants", 20, "noisy-neighbor: quiet tenants")
+	c.fs.Float64Var(&f.noisy.quietRate, "quiet-rate", 5, "noisy-neighbor: messages per second each quiet tenant sends")
+	c.fs.Float64Var(&f.noisy.noisyRate, "noisy-rate", 1000, "noisy-neighbor: messages per second the noisy tenant keeps sending")
+	work := c.durationFlag("work", 5*time.Millisecond, "noisy-neighbor: consumer time per received batch")
 	drain := c.durationFlag("drain-timeout", 10*time.Second, "stop draining after this long without a delivery")
 	c.fs.BoolVar(&f.json, "json", false, "print JSON instead of a table")
 	cpuProfile := c.fs.String("cpuprofile", "", "write a CPU profile of this process (bench and embedded server) to `file`")
@@ -105,6 +117,7 @@ process on a loopback port with its data in a temporary directory.`,
 		defer pprof.StopCPUProfile()
 	}
 	f.size, f.duration, f.drain = *sizeFlag, *duration, *drain
+	f.noisy.work = *work
 	if f.count > 0 && !c.isSet("duration") {
 		f.duration = 10 * time.Minute
 	}
@@ -140,6 +153,9 @@ process on a loopback port with its data in a temporary directory.`,
 		}()
 	}
 	cl := client.New(url, client.WithHTTPClient(hc))
+	if f.scenario == "noisy-neighbor" {
+		return benchNoisy(ctx, st, cl, f, rep.Server)
+	}
 	queue, fifo, cleanup, err := benchQueue(ctx, cl, f.queue)
 	if err != nil {
 		return err
@@ -181,8 +197,12 @@ process on a loopback port with its data in a temporary directory.`,
 
 func (f *benchFlags) validate() error {
 	switch {
-	case f.scenario != "throughput" && f.scenario != "http-baseline":
-		return usageErrorf("bench: --scenario %q: want throughput or http-baseline", f.scenario)
+	case f.scenario != "throughput" && f.scenario != "http-baseline" && f.scenario != "noisy-neighbor":
+		return usageErrorf("bench: --scenario %q: want throughput, http-baseline or noisy-neighbor", f.scenario)
+	case f.noisy.backlog < 0 || f.noisy.quiet < 1 || f.noisy.quiet > 10_000:
+		return usageErrorf("bench: --backlog must not be negative and --quiet-tenants must be 1 to 10000")
+	case !(f.noisy.quietRate > 0 && f.noisy.quietRate <= 1000) || f.noisy.work < 0 || !(f.noisy.noisyRate >= 0 && f.noisy.noisyRate <= 1e6):
+		return usageErrorf("bench: --quiet-rate must be above 0 and at most 1000, --noisy-rate 0 to 1000000, --work not negative")
 	case f.producers < 1 || f.producers > 1024:
 		return usageErrorf("bench: --producers %d is outside 1 to 1024", f.producers)
 	case f.consumers < 0 || f.consumers > 1024:
@@ -369,4 +389,29 @@ func printBench(w io.Writer, rep benchReport) {
 // latencyCols formats a summary's percentiles as tab-separated columns.
 func latencyCols(s latencySummary) string {
 	return strings.Join([]string{formatLatency(s.P50), formatLatency(s.P90), formatLatency(s.P99), formatLatency(s.Max)}, "\t")
+}
+
+// benchNoisy runs the noisy-neighbor scenario and prints its report.
+func benchNoisy(ctx context.Context, st *streams, cl *client.Client, f benchFlags, server string) error {
+	cfg := f.noisy
+	cfg.producers, cfg.consumers, cfg.batch, cfg.size, cfg.duration = f.producers, f.consumers, f.batch, f.size, f.duration
+	if cfg.consumers < 1 {
+		return usageErrorf("bench: noisy-neighbor needs at least one consumer")
+	}
+	phases, err := runNoisyNeighbor(ctx, cl, cfg)
+	rep := noisyReport{
+		Scenario: f.scenario, Server: server, Quiet: cfg.quiet, QuietRate: cfg.quietRate, NoisyRate: cfg.noisyRate,
+		Consumers: cfg.consumers, Batch: cfg.batch, Work: cfg.work.String(), Phases: phases,
+	}
+	if len(phases) >= 2 && phases[0].Quiet.P99 > 0 {
+		rep.QuietP99Ratio = float64(phases[1].Quiet.P99) / float64(phases[0].Quiet.P99)
+	}
+	if f.json {
+		if jerr := printJSON(st.stdout, rep); jerr != nil {
+			return errors.Join(err, jerr)
+		}
+	} else {
+		printNoisy(st.stdout, rep)
+	}
+	return err
 }

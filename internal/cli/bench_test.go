@@ -94,4 +94,44 @@ func TestBenchRejectsBadFlags(t *testing.T) {
 	wantFailure(t, "bad scenario", runMain(t, "", "bench", "--scenario", "chaos"), 2, "--scenario")
 	wantFailure(t, "bad batch", runMain(t, "", "bench", "--batch", "0"), 2, "--batch")
 	wantFailure(t, "bad fsync", runMain(t, "", "bench", "--fsync", "x"), 2, "--fsync")
+	wantFailure(t, "bad quiet rate", runMain(t, "", "bench", "--scenario", "noisy-neighbor", "--quiet-rate", "0"), 2, "--quiet-rate")
+}
+
+func TestBenchNoisyNeighbor(t *testing.T) {
+	r := runMain(t, "", "bench", "--json", "--scenario", "noisy-neighbor", "--backlog", "2000", "--duration", "700ms",
+		"--quiet-tenants", "4", "--quiet-rate", "20", "--noisy-rate", "100", "--work", "20ms", "--consumers", "1", "--fsync", "never")
+	if r.code != 0 {
+		t.Fatalf("bench noisy-neighbor: exit %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)
+	}
+	var rep struct {
+		Phases []struct {
+			Fairness bool `json:"fairness"`
+			Backlog  int  `json:"noisy_backlog"`
+			Quiet    struct {
+				Count uint64 `json:"count"`
+			} `json:"quiet_wait"`
+			Noisy struct {
+				Count uint64 `json:"count"`
+			} `json:"noisy_wait"`
+		} `json:"phases"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("bench --json printed invalid JSON: %v\n%s", err, r.stdout)
+	}
+	if len(rep.Phases) != 3 {
+		t.Fatalf("phases = %+v, want baseline, fairness on, fairness off", rep.Phases)
+	}
+	base, fair, unfair := rep.Phases[0], rep.Phases[1], rep.Phases[2]
+	if base.Quiet.Count == 0 || base.Noisy.Count != 0 {
+		t.Errorf("baseline = %+v, want quiet deliveries only", base)
+	}
+	// One consumer takes 10 messages every 20ms: 2,000 queued take far
+	// longer than the run. With fairness the quiet tenants are served
+	// anyway; without, they wait behind the backlog.
+	if !fair.Fairness || fair.Backlog < 2000 || fair.Quiet.Count == 0 || fair.Noisy.Count == 0 {
+		t.Errorf("fairness on = %+v, want quiet and noisy deliveries over the backlog", fair)
+	}
+	if unfair.Fairness || unfair.Quiet.Count != 0 {
+		t.Errorf("fairness off = %+v, want no quiet delivery behind the backlog", unfair)
+	}
 }

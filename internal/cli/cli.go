@@ -72,6 +72,15 @@ func commands() []*command {
 		{name: "subscriptions", summary: "list subscriptions", run: runSubscriptions},
 		{name: "unsubscribe", summary: "delete subscriptions", run: runUnsubscribe},
 		{name: "confirm", summary: "confirm an HTTP subscription with its token", run: runConfirm},
+		{name: "tenant", summary: "show tenants' statistics and set their tiers and limits", sub: []*command{
+			{name: "list", summary: "list tenant settings, or a queue's tenants noisiest first", run: runTenantList},
+			{name: "get", summary: "show a tenant's setting and statistics", run: runTenantGet},
+			{name: "set", summary: "set a tenant's tier, weight, rate limit and in-flight cap", run: runTenantSet},
+		}},
+		{name: "tier", summary: "list and set tiers, the named policies tenants are assigned to", sub: []*command{
+			{name: "list", summary: "list tiers", run: runTierList},
+			{name: "set", summary: "create or replace a tier", run: runTierSet},
+		}},
 		{name: "bench", summary: "measure throughput and latency, and check for lost or duplicated messages", run: runBench},
 		{name: "version", summary: "print the version", run: runVersion},
 	}

@@ -52,11 +52,13 @@ days (4d) or bare seconds.`,
 		sluice queue create --content-based-dedup payments.fifo`)
 	cf := c.clientFlags()
 	af := c.queueAttrFlags()
+	noFair := c.fs.Bool("no-fairness", false, "standard queues: deliver in send order across tenants, ignoring tenant policies")
 	pos, err := c.parse(st, args, 1, 1)
 	if err != nil {
 		return err
 	}
 	cfg := sluice.QueueConfig{
+		DisableFairness:   *noFair,
 		Name:              pos[0],
 		Type:              sluice.QueueType(*af.typ),
 		VisibilityTimeout: *af.visibility,
@@ -110,6 +112,7 @@ func printQueue(w io.Writer, asJSON bool, q sluice.QueueConfig) error {
 		{"max message size", formatSize(int64(q.MaxMessageSize))},
 		{"dead-letter queue", dl},
 		{"content-based dedup", fmt.Sprint(q.ContentBasedDedup)},
+		{"tenant fairness", fairness(q)},
 		{"tags", formatTags(q.Tags)},
 		{"created", formatTime(q.CreatedAt)},
 		{"updated", formatTime(q.UpdatedAt)},
@@ -362,4 +365,15 @@ func queueErr(name string, err error) error {
 		return fmt.Errorf("queue %q does not exist", name)
 	}
 	return err
+}
+
+// fairness describes how a queue shares dispatch across tenants.
+func fairness(q sluice.QueueConfig) string {
+	switch {
+	case q.Type == sluice.FIFO:
+		return "groups round-robin"
+	case q.DisableFairness:
+		return "off (send order)"
+	}
+	return "weighted-fair"
 }

@@ -18,8 +18,9 @@ const statsConcurrency = 8
 func runStats(ctx context.Context, st *streams, args []string) error {
 	c := newCmd("stats", "[flags] [QUEUE]",
 		`Show how many messages a queue holds (visible, in flight, delayed), the
-age of its oldest message and its counters since the server started. Without
-QUEUE, shows every queue.`,
+age of its oldest message, its counters since the server started and how
+many tenants have messages or recent deliveries (see "sluice tenant list
+--queue" for each). Without QUEUE, shows every queue.`,
 		`sluice stats
 		sluice stats orders
 		sluice stats --json orders`)
@@ -71,10 +72,10 @@ QUEUE, shows every queue.`,
 		return printJSON(st.stdout, out)
 	}
 	tw := newTable(st.stdout)
-	fmt.Fprintf(tw, "QUEUE\tVISIBLE\tIN-FLIGHT\tDELAYED\tOLDEST\tSENT\tRECEIVED\tACKED\tRETURNED\tDEAD-LETTERED\tEXPIRED\n")
+	fmt.Fprintf(tw, "QUEUE\tVISIBLE\tIN-FLIGHT\tDELAYED\tOLDEST\tSENT\tRECEIVED\tACKED\tRETURNED\tDEAD-LETTERED\tEXPIRED\tTENANTS\n")
 	for _, s := range stats {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%d\t%d\t%d\t%d\t%d\t%d\n", s.Name, s.Visible, s.InFlight, s.Delayed,
-			formatDuration(s.OldestAge.Round(100*time.Millisecond)), s.Sent, s.Received, s.Acked, s.Returned, s.DeadLettered, s.Expired)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", s.Name, s.Visible, s.InFlight, s.Delayed,
+			formatDuration(s.OldestAge.Round(100*time.Millisecond)), s.Sent, s.Received, s.Acked, s.Returned, s.DeadLettered, s.Expired, s.Tenants)
 	}
 	return tw.Flush()
 }

@@ -8,6 +8,10 @@ import (
 // changes that are written to the journal, used both online (before the
 // record is logged) and when replaying the journal or a snapshot.
 func (p *partition) apply(o *op, now int64) {
+	if o.typ == opTier || o.typ == opTenant {
+		p.applyTenant(o)
+		return
+	}
 	if o.typ >= opTopicCreate {
 		p.applyTopic(o, now)
 		return
@@ -30,6 +34,7 @@ func (p *partition) apply(o *op, now int64) {
 	switch o.typ {
 	case opQueueUpdate:
 		q.cfg = o.config.config()
+		q.cfg.DisableFairness = q.ready.unfair // fixed at creation
 		q.push = o.config.Push
 	case opQueueDelete:
 		p.dropQueue(q)
@@ -67,6 +72,9 @@ func (p *partition) apply(o *op, now int64) {
 		m.receives = int32(o.count) - 1 // lease adds one
 		q.lease(m, o.nonce, o.visible, o.first)
 		m.first = o.first
+		if !q.fifo {
+			q.ready.leased(m, now)
+		}
 		if q.fifo {
 			g := q.groups.group(m.group)
 			g.inflight++

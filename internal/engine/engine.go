@@ -55,6 +55,7 @@ type Engine struct {
 	runCtx     context.Context // Run's context; set before started is closed
 	wg         sync.WaitGroup  // moves and snapshots in progress
 	idStamp    atomic.Int64    // last time stamp given to a subscription id
+	pol        policies        // tiers and server-wide tenant settings
 }
 
 // Open loads every partition's snapshot and replays its journal, returning an

@@ -38,6 +38,9 @@ func (p *partition) checkInvariants() error {
 			return fmt.Errorf("queue %s: counts visible=%d delayed=%d inflight=%d, messages say %d/%d/%d",
 				q.cfg.Name, q.visible(), q.delayed, q.inflight, ready, delayed, inflight)
 		}
+		if err := q.checkTenants(); err != nil {
+			return fmt.Errorf("queue %s: %w", q.cfg.Name, err)
+		}
 		if q.fifo {
 			if err := q.checkGroups(); err != nil {
 				return fmt.Errorf("queue %s: %w", q.cfg.Name, err)
@@ -54,16 +57,10 @@ func (p *partition) checkInvariants() error {
 
 func (q *queue) checkReady(ready int) error {
 	seen := map[*message]bool{}
-	inRing := map[*tenantReady]bool{}
-	if c := q.ready.cursor; c != nil {
-		for t := c; ; t = t.next {
-			inRing[t] = true
-			if t.next.prev != t {
-				return fmt.Errorf("tenant ring broken at %q", t.name)
-			}
-			if t.next == c {
-				break
-			}
+	inflight := map[string]int{}
+	for _, m := range q.msgs {
+		if m.state == stateInFlight {
+			inflight[q.ready.key(m)]++
 		}
 	}
 	total := 0
@@ -84,13 +81,48 @@ func (q *queue) checkReady(ready int) error {
 		if n != t.ready {
 			return fmt.Errorf("tenant %q counts %d ready, holds %d", name, t.ready, n)
 		}
-		if (n > 0) != inRing[t] {
-			return fmt.Errorf("tenant %q with %d ready is in ring: %v", name, n, inRing[t])
+		if (n > 0) != t.flow.Backlogged() {
+			return fmt.Errorf("tenant %q with %d ready is scheduled: %v", name, n, t.flow.Backlogged())
 		}
+		if t.flow.InFlight() != inflight[name] {
+			return fmt.Errorf("tenant %q flow counts %d in flight, messages say %d", name, t.flow.InFlight(), inflight[name])
+		}
+		delete(inflight, name)
 		total += n
+	}
+	for name, n := range inflight {
+		return fmt.Errorf("tenant %q has %d in flight and no flow", name, n)
 	}
 	if total != ready || q.ready.count != ready {
 		return fmt.Errorf("ready index holds %d (count %d), queue has %d ready", total, q.ready.count, ready)
+	}
+	return nil
+}
+
+// checkTenants verifies the per-tenant statistics' counts.
+func (q *queue) checkTenants() error {
+	type counts struct{ live, delayed, inflight int }
+	want := map[string]counts{}
+	for _, m := range q.msgs {
+		c := want[m.tenant]
+		c.live++
+		switch m.state {
+		case stateDelayed:
+			c.delayed++
+		case stateInFlight:
+			c.inflight++
+		}
+		want[m.tenant] = c
+	}
+	for name, s := range q.tenants {
+		got := counts{s.live, s.delayed, s.inflight}
+		if got != want[name] {
+			return fmt.Errorf("tenant %q statistics count %+v, messages say %+v", name, got, want[name])
+		}
+		delete(want, name)
+	}
+	for name, c := range want {
+		return fmt.Errorf("tenant %q has %+v and no statistics", name, c)
 	}
 	return nil
 }

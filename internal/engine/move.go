@@ -138,7 +138,7 @@ func (e *Engine) Redrive(ctx context.Context, queue string, opts sluice.RedriveO
 					m = x
 				})
 			} else {
-				m = q.ready.pop()
+				m = q.ready.popAny(p.now())
 			}
 			if m == nil {
 				break

@@ -37,6 +37,9 @@ type partition struct {
 	rng     *mrand.ChaCha8
 	timer   *time.Timer
 	nextHK  int64
+	// Standard queues with parked receives and ready messages held back by
+	// tenant limits: tick serves them when a token arrives or a slot frees.
+	throttled map[*queue]struct{}
 
 	// The records and callbacks of the current turn, appended together.
 	recs    [][]byte
@@ -62,18 +65,19 @@ func newPartition(e *Engine, id int, j journal.Journal) *partition {
 	var seed [32]byte
 	rand.Read(seed[:])
 	return &partition{
-		e:       e,
-		id:      id,
-		j:       j,
-		inbox:   make(chan func(), 1024),
-		stopped: make(chan struct{}),
-		mail:    mailbox{signal: make(chan struct{}, 1)},
-		queues:  make(map[string]*queue),
-		byID:    make(map[uint64]*queue),
-		topics:  make(map[string]*topic),
-		topicID: make(map[uint64]*topic),
-		rng:     mrand.NewChaCha8(seed),
-		last:    &batch{done: true},
+		e:         e,
+		id:        id,
+		j:         j,
+		inbox:     make(chan func(), 1024),
+		stopped:   make(chan struct{}),
+		mail:      mailbox{signal: make(chan struct{}, 1)},
+		queues:    make(map[string]*queue),
+		byID:      make(map[uint64]*queue),
+		topics:    make(map[string]*topic),
+		topicID:   make(map[uint64]*topic),
+		rng:       mrand.NewChaCha8(seed),
+		throttled: make(map[*queue]struct{}),
+		last:      &batch{done: true},
 	}
 }
 
@@ -121,6 +125,7 @@ func (p *partition) tick() {
 		m := heap.Pop(&p.timers).(*message)
 		m.q.becomeVisible(m)
 	}
+	p.wakeThrottled(now)
 	for len(p.waiters) > 0 && p.waiters[0].deadline <= now {
 		w := heap.Pop(&p.waiters).(*waiter)
 		w.q.unpark(w)
@@ -145,6 +150,7 @@ func (p *partition) resetTimer() {
 	if len(p.waiters) > 0 && p.waiters[0].deadline < next {
 		next = p.waiters[0].deadline
 	}
+	next = p.nextToken(next)
 	p.timer.Reset(time.Duration(max(next-p.now(), 0)))
 }
 

@@ -26,6 +26,9 @@ type queue struct {
 	waiters  []*waiter // parked receives, oldest first
 	stats    counters
 	push     *pushRec // set on the hidden queue of an HTTP subscription
+
+	tenants   map[string]*tenantStat // per-tenant statistics
+	tenantCfg map[string]tenantRec   // tenant settings for this queue
 }
 
 type dedupEntry struct {
@@ -40,7 +43,7 @@ type counters struct {
 }
 
 func newQueue(p *partition, id uint64, cfg sluice.QueueConfig) *queue {
-	return &queue{
+	q := &queue{
 		id:      id,
 		cfg:     cfg,
 		p:       p,
@@ -48,6 +51,8 @@ func newQueue(p *partition, id uint64, cfg sluice.QueueConfig) *queue {
 		msgs:    make(map[uint64]*message),
 		nextSeq: 1,
 	}
+	q.initReady()
+	return q
 }
 
 func (q *queue) visible() int {
@@ -67,6 +72,7 @@ func (q *queue) add(m *message, now int64) {
 		q.nextSeq = m.seq + 1
 	}
 	q.p.live += m.size()
+	q.tenantAdded(m)
 	if q.fifo {
 		q.groups.group(m.group).msgs.push(m)
 	}
@@ -95,7 +101,7 @@ func (q *queue) setReady(m *message, fresh bool) {
 		q.groups.count++
 		return
 	}
-	q.ready.add(m, fresh)
+	q.ready.add(m, fresh, q.p.now())
 }
 
 func (q *queue) setInvisible(m *message, s msgState, until int64) {
@@ -103,8 +109,10 @@ func (q *queue) setInvisible(m *message, s msgState, until int64) {
 	m.visible = until
 	if s == stateDelayed {
 		q.delayed++
+		q.tenantDelayed(m, 1)
 	} else {
 		q.inflight++
+		q.tenantRestored(m)
 	}
 	heap.Push(&q.p.timers, m)
 }
@@ -116,13 +124,15 @@ func (q *queue) leaveState(m *message) {
 		if q.fifo {
 			q.groups.count--
 		} else {
-			q.ready.removed(m)
+			q.ready.removed(m, q.p.now())
 		}
 	case stateDelayed:
 		q.delayed--
+		q.tenantDelayed(m, -1)
 		heap.Remove(&q.p.timers, int(m.heapIdx))
 	case stateInFlight:
 		q.inflight--
+		q.tenantReleased(m)
 		heap.Remove(&q.p.timers, int(m.heapIdx))
 		if q.fifo {
 			q.groups.group(m.group).inflight--
@@ -136,8 +146,10 @@ func (q *queue) becomeVisible(m *message) {
 	switch m.state {
 	case stateDelayed:
 		q.delayed--
+		q.tenantDelayed(m, -1)
 	case stateInFlight:
 		q.inflight--
+		q.tenantReleased(m)
 		q.stats.returned++
 		if q.fifo {
 			q.groups.group(m.group).inflight--
@@ -161,6 +173,7 @@ func (q *queue) remove(m *message) {
 	m.state = stateDeleted
 	delete(q.msgs, m.seq)
 	q.p.live -= m.size()
+	q.tenantRemoved(m)
 	if q.fifo {
 		q.groups.update(q.groups.group(m.group))
 	}
@@ -171,6 +184,7 @@ func (q *queue) remove(m *message) {
 
 // lease marks m as delivered until until, with a fresh receipt nonce.
 func (q *queue) lease(m *message, nonce uint64, until, now int64) {
+	q.tenantLeased(m, now)
 	m.nonce = nonce
 	m.receives++
 	if m.first == 0 {
@@ -207,6 +221,7 @@ func (q *queue) oldest() *message {
 
 // housekeep drops messages past retention and dedup entries past the window.
 func (q *queue) housekeep(now int64) {
+	q.sweepTenants(now)
 	ret := int64(q.cfg.Retention)
 	for {
 		m := q.oldest()
@@ -256,6 +271,7 @@ func (q *queue) snapshotStats(now int64) sluice.QueueStats {
 		Returned:     q.stats.returned,
 		DeadLettered: q.stats.deadLettered,
 		Expired:      q.stats.expired,
+		Tenants:      len(q.tenants),
 	}
 	if m := q.oldest(); m != nil {
 		s.OldestAge = time.Duration(max(now-m.sentAt, 0))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -76,9 +77,82 @@ func (h *randomHarness) deliverable(name string) bool {
 			reply(q.groups.cursor != nil, nil)
 			return
 		}
-		reply(q.visible() > 0, nil)
+		reply(q.ready.servable(p.now()), nil)
 	})
 	return ok
+}
+
+// randomPolicy sets a random tier or tenant setting: weights, rate limits
+// and in-flight caps, server-wide or on the standard queue.
+func (h *randomHarness) randomPolicy(rng *rand.Rand) {
+	ctx := h.t.Context()
+	pol := sluice.TenantPolicy{Weight: float64(rng.IntN(4))}
+	if rng.IntN(2) == 0 {
+		pol.Rate, pol.Burst = float64(rng.IntN(3)), rng.IntN(3)
+	}
+	if rng.IntN(2) == 0 {
+		pol.MaxInFlight = rng.IntN(4)
+	}
+	tiers := []string{sluice.DefaultTier, "free", "pro"}
+	if rng.IntN(3) == 0 {
+		if _, err := h.e.SetTier(ctx, sluice.Tier{Name: tiers[rng.IntN(3)], Policy: pol}); err != nil {
+			h.t.Fatalf("SetTier() = %v", err)
+		}
+		return
+	}
+	c := sluice.TenantConfig{Tenant: fmt.Sprint("t", rng.IntN(3)), Policy: pol}
+	if rng.IntN(2) == 0 {
+		c.Queue = "std"
+	}
+	if ts, _ := h.e.Tiers(ctx); len(ts) > 0 && rng.IntN(2) == 0 {
+		c.Tier = ts[rng.IntN(len(ts))].Name
+	}
+	if _, err := h.e.SetTenant(ctx, c); err != nil {
+		h.t.Fatalf("SetTenant(%+v) = %v", c, err)
+	}
+}
+
+// settings returns every tier and tenant setting, printed.
+func (h *randomHarness) settings() string {
+	ctx := h.t.Context()
+	tiers, _ := h.e.Tiers(ctx)
+	global, _ := h.e.TenantConfigs(ctx, "")
+	std, _ := h.e.TenantConfigs(ctx, "std")
+	return fmt.Sprintf("tiers %+v\nserver-wide %+v\nstd %+v", tiers, global, std)
+}
+
+// inFlightByTenant returns each tenant's messages in flight in a queue.
+func (h *randomHarness) inFlightByTenant(queue string) map[string]int {
+	stats, err := h.e.TenantStats(h.t.Context(), queue)
+	if err != nil {
+		h.t.Fatalf("TenantStats() = %v", err)
+	}
+	out := map[string]int{}
+	for _, s := range stats {
+		out[s.Tenant] = s.InFlight
+	}
+	return out
+}
+
+// checkCaps fails if a receive took a tenant of a standard queue over its
+// in-flight cap.
+func (h *randomHarness) checkCaps(step int, queue string, before map[string]int, msgs []sluice.Message) {
+	if strings.HasSuffix(queue, ".fifo") {
+		return
+	}
+	got := map[string]int{}
+	for _, m := range msgs {
+		got[m.Tenant]++
+	}
+	for tenant, n := range got {
+		st, err := h.e.Tenant(h.t.Context(), queue, tenant)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		if c := st.Policy.MaxInFlight; c > 0 && before[tenant]+n > max(c, before[tenant]) {
+			h.t.Fatalf("step %d: tenant %q had %d in flight, got %d more, cap %d", step, tenant, before[tenant], n, c)
+		}
+	}
 }
 
 func randomRun(t *testing.T, seed uint64) {
@@ -151,10 +225,12 @@ func randomRun(t *testing.T, seed uint64) {
 			vis := time.Duration(1+rng.IntN(30)) * time.Second
 			before, _ := h.e.Stats(ctx, q)
 			deliverable := h.deliverable(q)
+			holding := h.inFlightByTenant(q)
 			msgs, err := h.e.Receive(ctx, q, sluice.ReceiveOptions{Max: 1 + rng.IntN(4), VisibilityTimeout: &vis, WaitTime: &zero})
 			if err != nil {
 				t.Fatalf("step %d: Receive() = %v", step, err)
 			}
+			h.checkCaps(step, q, holding, msgs)
 			if deliverable && len(msgs) == 0 {
 				synctest.Wait()
 				after, _ := h.e.Stats(ctx, q)
@@ -235,14 +311,21 @@ func randomRun(t *testing.T, seed uint64) {
 			if one, err := h.e.QueueMetricsOf(ctx, q); err != nil || one.QueueStats != after {
 				t.Fatalf("step %d: QueueMetricsOf(%s) = %+v, %v; want the stats %+v", step, q, one.QueueStats, err, after)
 			}
+		case r < 97:
+			what = "tenant policy"
+			h.randomPolicy(rng)
 		default:
 			what = "restart"
 			synctest.Wait()
+			before := h.settings()
 			h.stop()
 			for i, j := range h.journals {
 				h.journals[i] = j.Reopen()
 			}
 			h.start()
+			if after := h.settings(); after != before {
+				t.Fatalf("step %d: tenant settings before restart:\n%s\nafter:\n%s", step, before, after)
+			}
 		}
 		h.check(step, what)
 	}

@@ -49,6 +49,9 @@ func (q *queue) park(w *waiter) {
 	w.q = q
 	q.waiters = append(q.waiters, w)
 	heap.Push(&q.p.waiters, w)
+	if q.visible() > 0 {
+		q.p.throttled[q] = struct{}{} // held back by tenant limits
+	}
 }
 
 // unpark removes w from its queue's list (not from the heap).
@@ -64,6 +67,12 @@ func (q *queue) unpark(w *waiter) {
 // wake serves parked receives of q while it has visible messages.
 func (p *partition) wake(q *queue) {
 	for len(q.waiters) > 0 && q.visible() > 0 {
+		if !q.fifo && !q.ready.servable(p.now()) {
+			// Held back by tenant limits: tick retries when a token
+			// arrives or a slot frees.
+			p.throttled[q] = struct{}{}
+			return
+		}
 		w := q.waiters[0]
 		q.waiters = q.waiters[1:]
 		heap.Remove(&p.waiters, w.heapIdx)
@@ -103,11 +112,12 @@ func (p *partition) take(q *queue, max int, vis time.Duration) []sluice.Message 
 		return out
 	}
 	for len(out) < max {
-		m := q.ready.pop()
+		m := q.ready.pop(now)
 		if m == nil {
 			break
 		}
 		if dl != nil && int(m.receives) >= dl.MaxReceives && !m.stuck {
+			q.ready.released(m, now) // popped, but not delivered
 			p.deadLetter(q, m)
 			continue
 		}

@@ -38,6 +38,10 @@ const (
 	opSubscribe                     // topic id, subscription (JSON); also replaces one
 	opUnsubscribe                   // topic id, subscription id
 	opTopicDedup                    // topic id, FIFO dedup entry and sequence
+
+	// Tenant settings have fixed numbers, apart from the sequence above.
+	opTier   opType = 40 // 0, tier name, policy (JSON)
+	opTenant opType = 41 // queue id or 0 for server-wide, tenant, setting (JSON; empty clears)
 )
 
 // queueConfigRec is the JSON form of a queue's config in records. Durations
@@ -53,6 +57,7 @@ type queueConfigRec struct {
 	DLQ               string            `json:"dlq,omitempty"`
 	MaxReceives       int               `json:"mr,omitempty"`
 	ContentDedup      bool              `json:"cbd,omitempty"`
+	NoFair            bool              `json:"nofair,omitempty"`
 	Tags              map[string]string `json:"tags,omitempty"`
 	CreatedAt         int64             `json:"ca"`
 	UpdatedAt         int64             `json:"ua"`
@@ -82,7 +87,7 @@ func configToRec(c sluice.QueueConfig) queueConfigRec {
 	r := queueConfigRec{
 		Name: c.Name, Type: c.Type, VisibilityTimeout: c.VisibilityTimeout, Delay: c.Delay,
 		Retention: c.Retention, ReceiveWait: c.ReceiveWait, MaxMessageSize: c.MaxMessageSize,
-		ContentDedup: c.ContentBasedDedup, Tags: c.Tags,
+		ContentDedup: c.ContentBasedDedup, Tags: c.Tags, NoFair: c.DisableFairness,
 		CreatedAt: c.CreatedAt.UnixNano(), UpdatedAt: c.UpdatedAt.UnixNano(),
 	}
 	if c.DeadLetter != nil {
@@ -95,7 +100,7 @@ func (r queueConfigRec) config() sluice.QueueConfig {
 	c := sluice.QueueConfig{
 		Name: r.Name, Type: r.Type, VisibilityTimeout: r.VisibilityTimeout, Delay: r.Delay,
 		Retention: r.Retention, ReceiveWait: r.ReceiveWait, MaxMessageSize: r.MaxMessageSize,
-		ContentBasedDedup: r.ContentDedup, Tags: r.Tags,
+		ContentBasedDedup: r.ContentDedup, Tags: r.Tags, DisableFairness: r.NoFair,
 		CreatedAt: time.Unix(0, r.CreatedAt).UTC(), UpdatedAt: time.Unix(0, r.UpdatedAt).UTC(),
 	}
 	if r.DLQ != "" {
@@ -262,6 +267,9 @@ func (o *op) encode(b []byte) []byte {
 	case opTopicDelete:
 	case opUnsubscribe:
 		b = appendString(b, o.name)
+	case opTier, opTenant:
+		b = appendString(b, o.name)
+		b = appendBytes(b, o.js)
 	}
 	return b
 }
@@ -392,6 +400,12 @@ func decodeOp(rec []byte) (op, error) {
 	case opTopicDelete:
 	case opUnsubscribe:
 		o.name = d.string()
+	case opTier, opTenant:
+		o.name = d.string()
+		o.js = append([]byte(nil), d.bytes()...)
+		if d.err == nil && len(o.js) > 0 && !json.Valid(o.js) {
+			return o, fmt.Errorf("%w: invalid JSON", errCorruptRecord)
+		}
 	default:
 		return o, fmt.Errorf("%w: unknown type %d", errCorruptRecord, rec[0])
 	}

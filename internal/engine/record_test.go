@@ -26,6 +26,9 @@ func sampleOps() []op {
 		{typ: opQueueDelete, queue: 7},
 		{typ: opDedup, queue: 7, dedup: "x", msgID: [16]byte{9}, seq: 3, expires: 77},
 		{typ: opQueueSeq, queue: 7, seq: 1000},
+		{typ: opTier, name: "pro", js: []byte(`{"w":3,"r":10,"b":5,"mif":2}`)},
+		{typ: opTenant, queue: 7, name: "acme", js: []byte(`{"tier":"pro","p":{"w":2}}`)},
+		{typ: opTenant, name: "acme"},
 	}
 }
 

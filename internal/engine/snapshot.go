@@ -59,6 +59,7 @@ func (p *partition) capture() []op {
 		}
 		ops = append(ops, op{typ: opQueueCreate, queue: q.id, config: rec})
 		ops = append(ops, op{typ: opQueueSeq, queue: q.id, seq: q.nextSeq})
+		ops = append(ops, q.captureTenants()...)
 		for k, d := range q.dedup {
 			if d.expires > now {
 				ops = append(ops, op{typ: opDedup, queue: q.id, dedup: k, msgID: d.id, seq: d.seq, expires: d.expires})
@@ -82,6 +83,7 @@ func (p *partition) capture() []op {
 			ops = append(ops, op{typ: opSend, queue: q.id, seq: seq, msg: r})
 		}
 	}
+	ops = append(ops, p.captureTenants()...)
 	return append(ops, p.captureTopics(now)...)
 }
 
@@ -165,6 +167,7 @@ func (p *partition) recover(ctx context.Context) error {
 	for _, q := range p.queues {
 		q.housekeep(now)
 		q.stats = counters{}
+		q.resetTenantStats()
 		msgs += len(q.msgs)
 	}
 	for _, t := range p.topics {

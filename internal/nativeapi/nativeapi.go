@@ -59,6 +59,14 @@ type Engine interface {
 	Unsubscribe(ctx context.Context, id string) error
 	GetSubscription(ctx context.Context, id string) (sluice.Subscription, error)
 	ListSubscriptions(ctx context.Context, topic, after string, limit int) ([]sluice.Subscription, error)
+
+	SetTier(ctx context.Context, t sluice.Tier) (sluice.Tier, error)
+	Tiers(ctx context.Context) ([]sluice.Tier, error)
+	SetTenant(ctx context.Context, c sluice.TenantConfig) (sluice.TenantConfig, error)
+	TenantConfigs(ctx context.Context, queue string) ([]sluice.TenantConfig, error)
+	TenantConfig(ctx context.Context, queue, tenant string) (sluice.TenantConfig, error)
+	TenantStats(ctx context.Context, queue string) ([]sluice.TenantStats, error)
+	Tenant(ctx context.Context, queue, tenant string) (sluice.TenantStats, error)
 }
 
 // Options configures the handler. A zero field means the default.
@@ -153,6 +161,14 @@ var routes = []struct {
 	{"GET", "/v1/topics/{name}/confirm", (*handler).confirmByLink},
 	{"POST", "/v1/topics/{name}/confirm", (*handler).confirmByBody},
 	{"GET", "/v1/subscriptions", (*handler).listAllSubscriptions},
+	{"GET", "/v1/tiers", (*handler).listTiers},
+	{"PUT", "/v1/tiers/{name}", (*handler).setTier},
+	{"GET", "/v1/tenants", (*handler).listTenantSettings},
+	{"GET", "/v1/tenants/{tenant}", (*handler).getTenantSetting},
+	{"PUT", "/v1/tenants/{tenant}", (*handler).setTenant},
+	{"GET", "/v1/queues/{name}/tenants", (*handler).listQueueTenants},
+	{"GET", "/v1/queues/{name}/tenants/{tenant}", (*handler).getQueueTenant},
+	{"PUT", "/v1/queues/{name}/tenants/{tenant}", (*handler).setTenant},
 }
 
 // register installs routes on h.mux, with a 405 for each path's other

@@ -180,6 +180,7 @@ func TestErrorTable(t *testing.T) {
 		{sluice.ErrNotDeadLetterQueue, 400, CodeNotDeadLetterQueue},
 		{sluice.ErrTopicNotFound, 404, CodeTopicNotFound},
 		{sluice.ErrSubscriptionNotFound, 404, CodeSubscriptionNotFound},
+		{sluice.ErrTierNotFound, 404, CodeTierNotFound},
 		{sluice.ErrTopicExists, 409, CodeTopicExists},
 		{sluice.ErrTokenInvalid, 400, CodeTokenInvalid},
 		{sluice.ErrUnavailable, 503, CodeUnavailable},
@@ -211,8 +212,8 @@ func TestErrorTable(t *testing.T) {
 			}
 		}
 	}
-	if n := len(Codes()); n != 19 {
-		t.Errorf("Codes() has %d codes, want 19", n)
+	if n := len(Codes()); n != 20 {
+		t.Errorf("Codes() has %d codes, want 20", n)
 	}
 	if _, body := ErrorBodyOf(errors.New("secret detail")); body.Message != "internal error" {
 		t.Errorf("internal error message = %q, want no detail", body.Message)

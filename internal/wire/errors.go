@@ -33,6 +33,7 @@ const (
 	CodeQueueNotFound        = "queue_not_found"
 	CodeTopicNotFound        = "topic_not_found"
 	CodeSubscriptionNotFound = "subscription_not_found"
+	CodeTierNotFound         = "tier_not_found"
 	CodeNotFound             = "not_found"
 	CodeMethodNotAllowed     = "method_not_allowed"
 	CodeQueueExists          = "queue_exists"
@@ -64,6 +65,7 @@ var codes = []struct {
 	{CodeQueueNotFound, http.StatusNotFound, sluice.ErrQueueNotFound},
 	{CodeTopicNotFound, http.StatusNotFound, sluice.ErrTopicNotFound},
 	{CodeSubscriptionNotFound, http.StatusNotFound, sluice.ErrSubscriptionNotFound},
+	{CodeTierNotFound, http.StatusNotFound, sluice.ErrTierNotFound},
 	{CodeNotFound, http.StatusNotFound, ErrNotFound},
 	{CodeMethodNotAllowed, http.StatusMethodNotAllowed, ErrMethodNotAllowed},
 	{CodeQueueExists, http.StatusConflict, sluice.ErrQueueExists},

@@ -43,6 +43,7 @@ type Queue struct {
 	MaxMessageSize    int               `json:"max_message_size"`
 	DeadLetter        *DeadLetter       `json:"dead_letter"` // null when the queue has none
 	ContentBasedDedup bool              `json:"content_based_dedup"`
+	DisableFairness   bool              `json:"disable_fairness,omitempty"`
 	Tags              map[string]string `json:"tags"` // {} when the queue has none
 	CreatedAt         time.Time         `json:"created_at,omitzero"`
 	UpdatedAt         time.Time         `json:"updated_at,omitzero"`
@@ -64,6 +65,7 @@ func FromQueueConfig(cfg sluice.QueueConfig) Queue {
 		MaxMessageSize:    cfg.MaxMessageSize,
 		DeadLetter:        fromDeadLetter(cfg.DeadLetter),
 		ContentBasedDedup: cfg.ContentBasedDedup,
+		DisableFairness:   cfg.DisableFairness,
 		Tags:              tags,
 		CreatedAt:         utc(cfg.CreatedAt),
 		UpdatedAt:         utc(cfg.UpdatedAt),
@@ -87,6 +89,7 @@ func (q Queue) QueueConfig() sluice.QueueConfig {
 		MaxMessageSize:    q.MaxMessageSize,
 		DeadLetter:        q.DeadLetter.policy(),
 		ContentBasedDedup: q.ContentBasedDedup,
+		DisableFairness:   q.DisableFairness,
 		Tags:              tags,
 		CreatedAt:         q.CreatedAt,
 		UpdatedAt:         q.UpdatedAt,
@@ -105,6 +108,7 @@ type CreateQueueRequest struct {
 	MaxMessageSize    int               `json:"max_message_size,omitempty"`
 	DeadLetter        *DeadLetter       `json:"dead_letter,omitempty"`
 	ContentBasedDedup bool              `json:"content_based_dedup,omitempty"`
+	DisableFairness   bool              `json:"disable_fairness,omitempty"`
 	Tags              map[string]string `json:"tags,omitempty"`
 }
 
@@ -121,6 +125,7 @@ func FromCreateQueue(cfg sluice.QueueConfig) CreateQueueRequest {
 		MaxMessageSize:    cfg.MaxMessageSize,
 		DeadLetter:        fromDeadLetter(cfg.DeadLetter),
 		ContentBasedDedup: cfg.ContentBasedDedup,
+		DisableFairness:   cfg.DisableFairness,
 		Tags:              cfg.Tags,
 	}
 }
@@ -138,6 +143,7 @@ func (r CreateQueueRequest) QueueConfig() sluice.QueueConfig {
 		MaxMessageSize:    r.MaxMessageSize,
 		DeadLetter:        r.DeadLetter.policy(),
 		ContentBasedDedup: r.ContentBasedDedup,
+		DisableFairness:   r.DisableFairness,
 		Tags:              r.Tags,
 	}
 }
@@ -233,6 +239,7 @@ type Stats struct {
 	Returned     uint64   `json:"returned"`
 	DeadLettered uint64   `json:"dead_lettered"`
 	Expired      uint64   `json:"expired"`
+	Tenants      int      `json:"tenants,omitempty"`
 }
 
 // FromQueueStats returns the document for s.
@@ -241,7 +248,7 @@ func FromQueueStats(s sluice.QueueStats) Stats {
 		Name: s.Name, Visible: s.Visible, InFlight: s.InFlight, Delayed: s.Delayed, Waiting: s.Waiting,
 		OldestAge: Duration(s.OldestAge),
 		Sent:      s.Sent, Received: s.Received, Acked: s.Acked, Returned: s.Returned,
-		DeadLettered: s.DeadLettered, Expired: s.Expired,
+		DeadLettered: s.DeadLettered, Expired: s.Expired, Tenants: s.Tenants,
 	}
 }
 
@@ -251,7 +258,7 @@ func (s Stats) QueueStats() sluice.QueueStats {
 		Name: s.Name, Visible: s.Visible, InFlight: s.InFlight, Delayed: s.Delayed, Waiting: s.Waiting,
 		OldestAge: time.Duration(s.OldestAge),
 		Sent:      s.Sent, Received: s.Received, Acked: s.Acked, Returned: s.Returned,
-		DeadLettered: s.DeadLettered, Expired: s.Expired,
+		DeadLettered: s.DeadLettered, Expired: s.Expired, Tenants: s.Tenants,
 	}
 }
 
