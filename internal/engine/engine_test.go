@@ -645,3 +645,46 @@ func TestDeadLetterQueueInUseCannotBeDeleted(t *testing.T) {
 		}
 	})
 }
+
+// With the messageGroup scope a FIFO queue deduplicates within each group:
+// the same id in two groups is two messages, and a restart keeps the scope.
+func TestDedupScopePerGroup(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := setup(t, 1, engine.Options{})
+		ctx := t.Context()
+		if _, _, err := f.e.CreateQueue(ctx, sluice.QueueConfig{Name: "g.fifo", DedupScope: sluice.DedupPerGroup}); err != nil {
+			t.Fatal(err)
+		}
+		send := func(group string) sluice.SendResult {
+			t.Helper()
+			res, err := f.e.Send(ctx, "g.fifo", []sluice.SendInput{{Body: []byte("x"), GroupID: group, DedupID: "same", TraceHeader: "Root=1-abc"}})
+			if err != nil {
+				t.Fatalf("Send() = %v", err)
+			}
+			return res[0]
+		}
+		a, b := send("a"), send("b")
+		if a.Duplicate || b.Duplicate || a.ID == b.ID {
+			t.Fatalf("sends to two groups = %+v, %+v; want two messages", a, b)
+		}
+		f.restart()
+		if again := send("a"); !again.Duplicate || again.ID != a.ID {
+			t.Fatalf("resend to group a after restart = %+v, want a duplicate of %s", again, a.ID)
+		}
+		msgs, err := f.e.Receive(ctx, "g.fifo", sluice.ReceiveOptions{Max: 10})
+		if err != nil || len(msgs) != 2 {
+			t.Fatalf("Receive() = %d messages, %v; want 2", len(msgs), err)
+		}
+		if msgs[0].TraceHeader != "Root=1-abc" {
+			t.Errorf("TraceHeader = %q, want it kept across a restart", msgs[0].TraceHeader)
+		}
+		if _, err := f.e.UpdateQueue(ctx, "g.fifo", sluice.QueueUpdate{ThroughputLimit: ptr("perMessageGroupId")}); err != nil {
+			t.Errorf("UpdateQueue(perMessageGroupId) = %v", err)
+		}
+		if _, err := f.e.UpdateQueue(ctx, "g.fifo", sluice.QueueUpdate{DedupScope: ptr("queue")}); err == nil {
+			t.Error("UpdateQueue(scope queue with perMessageGroupId) succeeded, want an error")
+		}
+	})
+}
+
+func ptr[T any](v T) *T { return &v }
