@@ -25,6 +25,10 @@ type Error struct {
 // Error implements error.
 func (e *Error) Error() string { return e.queryCode() + ": " + e.Message }
 
+// ClientCode returns the code clients of query-compatible services see:
+// QueryCode, or Code when there is none. Batch results carry it.
+func (e *Error) ClientCode() string { return e.queryCode() }
+
 func (e *Error) queryCode() string {
 	if e.QueryCode != "" {
 		return e.QueryCode

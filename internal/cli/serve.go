@@ -14,7 +14,8 @@ import (
 func runServe(ctx context.Context, st *streams, args []string) error {
 	c := newCmd("serve", "[flags]",
 		`Run a Sluice server with embedded storage. It serves the native API
-under /v1, /healthz and /readyz on one port, keeps its data in --data-dir and
+under /v1, the Amazon SQS API (JSON and Query protocols), /healthz and
+/readyz on one port, keeps its data in --data-dir and
 shuts down gracefully on SIGINT or SIGTERM: it stops accepting requests,
 finishes those in flight, ends long polls and flushes its journals. Every
 flag can also be set with the environment variable shown; flags win.`,
@@ -28,6 +29,9 @@ flag can also be set with the environment variable shown; flags win.`,
 	logLevel := c.fs.String("log-level", envOr("SLUICE_LOG_LEVEL", "info"), "log `level`: debug, info, warn or error ($SLUICE_LOG_LEVEL)")
 	logFormat := c.fs.String("log-format", envOr("SLUICE_LOG_FORMAT", "text"), "log `format`: text or json ($SLUICE_LOG_FORMAT)")
 	maxMessageSize := c.sizeFlag("max-message-size", 0, "largest message body plus attributes the server accepts (default 1MiB) ($SLUICE_MAX_MESSAGE_SIZE)")
+	awsRegion := c.fs.String("aws-region", envOr("SLUICE_AWS_REGION", "us-east-1"), "`region` in the ARNs of the SQS and SNS APIs ($SLUICE_AWS_REGION)")
+	awsAccount := c.fs.String("aws-account", envOr("SLUICE_AWS_ACCOUNT", "000000000000"), "`account` id in the ARNs and queue URLs of the SQS and SNS APIs ($SLUICE_AWS_ACCOUNT)")
+	publicURL := c.fs.String("public-url", envOr("SLUICE_PUBLIC_URL", ""), "base `URL` clients reach the server at, for queue URLs and subscription links (default: the host each client used) ($SLUICE_PUBLIC_URL)")
 	shutdownTimeout := c.durationFlag("shutdown-timeout", server.DefaultShutdownTimeout, "how long a graceful shutdown waits for requests in flight ($SLUICE_SHUTDOWN_TIMEOUT)")
 
 	// Environment values become the flags' defaults, so flags override them.
@@ -64,6 +68,9 @@ flag can also be set with the environment variable shown; flags win.`,
 		Limits:          sluice.Limits{MaxMessageSize: *maxMessageSize},
 		Logger:          logger,
 		ShutdownTimeout: *shutdownTimeout,
+		AWSRegion:       *awsRegion,
+		AWSAccount:      *awsAccount,
+		PublicURL:       *publicURL,
 	}
 	logger.Info("starting sluice", "version", buildVersion(), "data_dir", cfg.DataDir, "fsync", sync.String())
 	srv, err := server.New(ctx, cfg)

@@ -11,22 +11,41 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sluicehq/sluice"
+	"github.com/sluicehq/sluice/internal/awswire"
 	"github.com/sluicehq/sluice/internal/nativeapi"
 )
 
 // routes returns the handler for every interface served on the listener.
 //
-// Everything shares one port. Later interfaces mount here:
-//   - SQS (AWS JSON 1.0 and Query) and SNS (Query) on "POST /", routed by
-//     X-Amz-Target, the SigV4 credential scope, then the path;
-//   - the dashboard under "/ui/";
-//   - Prometheus metrics on "GET /metrics".
+// Everything shares one port:
+//   - the native API under "/v1/";
+//   - SQS (AWS JSON 1.0 and Query) on "/" and on queue URLs
+//     ("/{account}/{queue}"), routed by X-Amz-Target, the SigV4 credential
+//     scope, the Query Version, then the path (awswire.Router); SNS joins
+//     the same router;
+//   - later, the dashboard under "/ui/" and Prometheus metrics on
+//     "GET /metrics".
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", nativeapi.New(s.engine, nativeapi.Options{Logger: s.log, Limits: s.cfg.Limits}))
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
+	aws := awswire.NewRouter(awswire.RouterOptions{Logger: s.log, MaxRequestBytes: awsMaxRequestBytes(s.cfg.Limits)}, s.sqs.Service())
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !awswire.IsAWS(r) {
+			http.NotFound(w, r)
+			return
+		}
+		aws.ServeHTTP(w, r)
+	}))
 	return s.accessLog(mux)
+}
+
+// awsMaxRequestBytes caps AWS request bodies: a batch of messages of the
+// largest size, percent-encoded in a Query form.
+func awsMaxRequestBytes(l sluice.Limits) int64 {
+	return 3*int64(l.MaxMessageSize) + 256<<10
 }
 
 // handleHealthz reports that the process is alive and serving HTTP.

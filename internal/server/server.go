@@ -22,10 +22,12 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/sluicehq/sluice"
+	"github.com/sluicehq/sluice/internal/awswire"
 	"github.com/sluicehq/sluice/internal/engine"
 	"github.com/sluicehq/sluice/internal/journal"
 	"github.com/sluicehq/sluice/internal/journal/filejournal"
 	"github.com/sluicehq/sluice/internal/push"
+	"github.com/sluicehq/sluice/internal/sqsapi"
 )
 
 // Defaults applied by New to zero Config fields.
@@ -75,6 +77,11 @@ type Config struct {
 	// PushClient sends the deliveries of HTTP(S) subscriptions (default
 	// push.NewHTTPClient()).
 	PushClient *http.Client
+	// AWSRegion and AWSAccount appear in the ARNs and queue URLs of the
+	// SQS and SNS APIs (default us-east-1 and 000000000000). When
+	// PublicURL is set, queue URLs start with it; otherwise with the
+	// scheme and host each client used.
+	AWSRegion, AWSAccount string
 }
 
 // Server is one Sluice node. Create it with New and start it with Run.
@@ -85,6 +92,7 @@ type Server struct {
 	journals []*filejournal.Journal
 	engine   *engine.Engine
 	push     *push.Worker
+	sqs      *sqsapi.Handler
 	ln       net.Listener
 	http     *http.Server
 
@@ -138,7 +146,9 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		journals = append(journals, j)
 	}
 	start := time.Now()
-	s.engine, err = engine.Open(ctx, engine.Options{Journals: journals, Limits: cfg.Limits, Logger: s.log})
+	aws := s.awsConfig()
+	s.engine, err = engine.Open(ctx, engine.Options{Journals: journals, Limits: cfg.Limits, Logger: s.log,
+		TopicARN: func(name string) string { return aws.ARN("sns", name) }})
 	if err != nil {
 		return nil, fmt.Errorf("recover engine: %w", err)
 	}
@@ -155,6 +165,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		Logger:     s.log,
 		BaseURL:    cmp.Or(cfg.PublicURL, "http://"+s.ln.Addr().String()),
 	})
+	s.sqs = sqsapi.New(s.engine, sqsapi.Options{AWS: aws, Limits: cfg.Limits, Logger: s.log})
 	// Requests still running when shutdown cancels them see the cause
 	// sluice.ErrClosed, which tells them from a client that went away.
 	baseCtx, cancel := context.WithCancelCause(context.Background())
@@ -171,6 +182,11 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		ErrorLog:       slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	return s, nil
+}
+
+// awsConfig returns the identity the AWS APIs present.
+func (s *Server) awsConfig() awswire.Config {
+	return awswire.Config{Region: s.cfg.AWSRegion, Account: s.cfg.AWSAccount, PublicURL: s.cfg.PublicURL}.WithDefaults()
 }
 
 // partitionDir returns the directory of partition i's journal.
@@ -227,7 +243,8 @@ func (s *Server) Run(ctx context.Context) error {
 		<-gctx.Done()
 		defer stopEngine()
 		err := s.shutdownHTTP()
-		<-pushDone // the worker's last acks need the engine
+		s.sqs.Close() // message move tasks
+		<-pushDone    // the worker's last acks need the engine
 		return err
 	})
 	err := g.Wait()
