@@ -49,11 +49,18 @@ func (h *Handler) createQueue(r *awswire.Request) (any, error) {
 	}
 	cfg := h.limits.QueueDefaults(sluice.QueueConfig{Name: in.QueueName, Tags: in.Tags})
 	applyUpdate(&cfg, u)
-	if _, _, err := h.engine.CreateQueue(ctx, cfg); err != nil {
-		if errors.Is(err, sluice.ErrQueueExists) {
-			return nil, queueExists(in.QueueName)
-		}
+	created, _, err := h.engine.CreateQueue(ctx, cfg)
+	if errors.Is(err, sluice.ErrQueueExists) {
+		return nil, queueExists(in.QueueName)
+	} else if err != nil {
 		return nil, err
+	}
+	if created.VisibilityTimeout != cfg.VisibilityTimeout {
+		// The engine reads a zero visibility timeout at creation as "the
+		// default"; SQS allows 0, which an update can set.
+		if _, err := h.engine.UpdateQueue(ctx, in.QueueName, sluice.QueueUpdate{VisibilityTimeout: &cfg.VisibilityTimeout}); err != nil {
+			return nil, err
+		}
 	}
 	return queueURLOutput{QueueUrl: h.queueURL(r, in.QueueName)}, nil
 }
