@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sluicehq/sluice"
 	"github.com/sluicehq/sluice/internal/awswire"
@@ -58,6 +59,10 @@ func FuzzHandler(f *testing.F) {
 		if action == "DeleteQueue" || action == "PurgeQueue" {
 			return
 		}
+		// Long polls end early: the client "goes away".
+		rctx, stop := context.WithTimeout(ctx, 20*time.Millisecond)
+		defer stop()
+		req = req.WithContext(rctx)
 		w := httptest.NewRecorder()
 		rt.ServeHTTP(w, req)
 		if w.Code >= 500 {
