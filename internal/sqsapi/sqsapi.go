@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 
@@ -164,12 +165,25 @@ func (h *Handler) ServeAWS(w http.ResponseWriter, r *awswire.Request) {
 	r.Respond(w, result)
 }
 
-// decode decodes r's input into v.
+// decode decodes r's input into v, with v's one-pass decoder when it has
+// one and it handles the document.
 func decode(r *awswire.Request, v any) error {
+	if fd, ok := v.(fastDecoder); ok && r.Protocol == awswire.JSON {
+		if fd.decodeFast(r.Body) {
+			return nil
+		}
+		reset(v)
+	}
 	if e := r.Decode(v); e != nil {
 		return e
 	}
 	return nil
+}
+
+// reset sets the struct v points to to its zero value.
+func reset(v any) {
+	rv := reflect.ValueOf(v).Elem()
+	rv.Set(reflect.Zero(rv.Type()))
 }
 
 // queueName returns the queue a request names: by its QueueUrl, or for
