@@ -22,8 +22,8 @@ import (
 //   - the native API under "/v1/";
 //   - SQS (AWS JSON 1.0 and Query) on "/" and on queue URLs
 //     ("/{account}/{queue}"), routed by X-Amz-Target, the SigV4 credential
-//     scope, the Query Version, then the path (awswire.Router); SNS joins
-//     the same router;
+//     scope, the Query Version, then the path (awswire.Router), and SNS
+//     (Query) on the same router;
 //   - later, the dashboard under "/ui/" and Prometheus metrics on
 //     "GET /metrics".
 func (s *Server) routes() http.Handler {
@@ -31,7 +31,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/v1/", nativeapi.New(s.engine, nativeapi.Options{Logger: s.log, Limits: s.cfg.Limits}))
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
-	aws := awswire.NewRouter(awswire.RouterOptions{Logger: s.log, MaxRequestBytes: awsMaxRequestBytes(s.cfg.Limits)}, s.sqs.Service())
+	aws := awswire.NewRouter(awswire.RouterOptions{Logger: s.log, MaxRequestBytes: awsMaxRequestBytes(s.cfg.Limits)}, s.sqs.Service(), s.sns.Service())
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !awswire.IsAWS(r) {
 			http.NotFound(w, r)

@@ -27,6 +27,7 @@ import (
 	"github.com/sluicehq/sluice/internal/journal"
 	"github.com/sluicehq/sluice/internal/journal/filejournal"
 	"github.com/sluicehq/sluice/internal/push"
+	"github.com/sluicehq/sluice/internal/snsapi"
 	"github.com/sluicehq/sluice/internal/sqsapi"
 )
 
@@ -93,6 +94,7 @@ type Server struct {
 	engine   *engine.Engine
 	push     *push.Worker
 	sqs      *sqsapi.Handler
+	sns      *snsapi.Handler
 	ln       net.Listener
 	http     *http.Server
 
@@ -166,6 +168,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		BaseURL:    cmp.Or(cfg.PublicURL, "http://"+s.ln.Addr().String()),
 	})
 	s.sqs = sqsapi.New(s.engine, sqsapi.Options{AWS: aws, Limits: cfg.Limits, Logger: s.log})
+	s.sns = snsapi.New(s.engine, snsapi.Options{AWS: aws, Logger: s.log})
 	// Requests still running when shutdown cancels them see the cause
 	// sluice.ErrClosed, which tells them from a client that went away.
 	baseCtx, cancel := context.WithCancelCause(context.Background())
