@@ -688,3 +688,26 @@ func TestDedupScopePerGroup(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// A topic's stored SNS attributes are journaled and survive a restart.
+func TestUpdateTopic(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := setup(t, 1, engine.Options{})
+		ctx := t.Context()
+		if _, _, err := f.e.CreateTopic(ctx, sluice.TopicConfig{Name: "t.fifo", DisplayName: "Orders"}); err != nil {
+			t.Fatal(err)
+		}
+		policy := `{"Version":"2012-10-17","Statement":[]}`
+		if _, err := f.e.UpdateTopic(ctx, "t.fifo", sluice.TopicUpdate{Policy: &policy, ContentBasedDedup: ptr(true), DeliveryPolicy: ptr(`{"http":{}}`)}); err != nil {
+			t.Fatalf("UpdateTopic = %v", err)
+		}
+		if _, err := f.e.UpdateTopic(ctx, "t.fifo", sluice.TopicUpdate{Policy: ptr("{")}); err == nil {
+			t.Error("UpdateTopic(invalid policy) succeeded")
+		}
+		f.restart()
+		got, err := f.e.GetTopic(ctx, "t.fifo")
+		if err != nil || got.DisplayName != "Orders" || got.Policy != policy || !got.ContentBasedDedup || got.DeliveryPolicy != `{"http":{}}` {
+			t.Errorf("topic after restart = %+v, %v", got, err)
+		}
+	})
+}

@@ -169,8 +169,15 @@ func TestTopicsFanOutToQueues(t *testing.T) {
 		t.Errorf("tags after tag and untag = %v", tags.Tags)
 	}
 
+	if _, err := f.sns.SetTopicAttributes(ctx, &sns.SetTopicAttributesInput{TopicArn: topic.TopicArn, AttributeName: aws.String("DisplayName"), AttributeValue: aws.String("Orders")}); err != nil {
+		t.Errorf("SetTopicAttributes(DisplayName) = %v", err)
+	}
+	_, err = f.sns.SetTopicAttributes(ctx, &sns.SetTopicAttributesInput{TopicArn: topic.TopicArn, AttributeName: aws.String("Policy"), AttributeValue: aws.String("{")})
+	if code(err) != "InvalidParameter" {
+		t.Errorf("SetTopicAttributes(bad policy) = %v, want InvalidParameter", err)
+	}
 	ta, err := f.sns.GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: topic.TopicArn})
-	if err != nil || ta.Attributes["SubscriptionsConfirmed"] != "2" || ta.Attributes["TopicArn"] != *topic.TopicArn {
+	if err != nil || ta.Attributes["SubscriptionsConfirmed"] != "2" || ta.Attributes["TopicArn"] != *topic.TopicArn || ta.Attributes["DisplayName"] != "Orders" {
 		t.Errorf("GetTopicAttributes = %v, %v", ta, err)
 	}
 	topics, err := f.sns.ListTopics(ctx, &sns.ListTopicsInput{})

@@ -24,6 +24,7 @@ type Engine interface {
 	GetQueue(ctx context.Context, name string) (sluice.QueueConfig, error)
 	CreateTopic(ctx context.Context, cfg sluice.TopicConfig) (t sluice.TopicConfig, created bool, err error)
 	GetTopic(ctx context.Context, name string) (sluice.TopicConfig, error)
+	UpdateTopic(ctx context.Context, name string, u sluice.TopicUpdate) (sluice.TopicConfig, error)
 	ListTopics(ctx context.Context, prefix, after string, limit int) ([]sluice.TopicConfig, error)
 	TagTopic(ctx context.Context, name string, tags map[string]string) error
 	UntagTopic(ctx context.Context, name string, keys []string) error

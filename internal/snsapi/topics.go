@@ -28,10 +28,12 @@ func (h *Handler) createTopic(r *awswire.Request) (any, error) {
 			if strings.EqualFold(v, "true") != fifo {
 				return nil, invalidParameter("Invalid parameter: Fifo Topic names must end with .fifo and Non fifo topic names must not end with .fifo")
 			}
-		case "ContentBasedDeduplication":
-			cfg.ContentBasedDedup = strings.EqualFold(v, "true")
 		default:
-			return nil, invalidParameter("Invalid parameter: Attributes Reason: %s is not supported by Sluice", k)
+			var u sluice.TopicUpdate
+			if err := topicUpdate(&u, k, v); err != nil {
+				return nil, err
+			}
+			applyTopicUpdate(&cfg, u)
 		}
 	}
 	if fifo {
@@ -128,11 +130,17 @@ func (h *Handler) getTopicAttributes(r *awswire.Request) (any, error) {
 	attrs := map[string]string{
 		"TopicArn":                h.topicARN(name),
 		"Owner":                   h.aws.Account,
-		"DisplayName":             "",
+		"DisplayName":             t.DisplayName,
 		"SubscriptionsConfirmed":  strconv.Itoa(confirmed),
 		"SubscriptionsPending":    strconv.Itoa(pending),
 		"SubscriptionsDeleted":    "0",
 		"EffectiveDeliveryPolicy": `{"http":{"defaultHealthyRetryPolicy":{"minDelayTarget":1,"maxDelayTarget":60,"numRetries":4}}}`,
+	}
+	if t.Policy != "" {
+		attrs["Policy"] = t.Policy
+	}
+	if t.DeliveryPolicy != "" {
+		attrs["DeliveryPolicy"] = t.DeliveryPolicy
 	}
 	if t.Type == sluice.FIFO {
 		attrs["FifoTopic"] = "true"
@@ -141,7 +149,38 @@ func (h *Handler) getTopicAttributes(r *awswire.Request) (any, error) {
 	return attributesOutput{Attributes: attrs}, nil
 }
 
-// setTopicAttributes: Sluice's topics have no settable attributes yet.
+// topicUpdate applies one settable topic attribute to u.
+func topicUpdate(u *sluice.TopicUpdate, name, value string) error {
+	switch name {
+	case "DisplayName":
+		u.DisplayName = &value
+	case "Policy":
+		u.Policy = &value
+	case "DeliveryPolicy":
+		u.DeliveryPolicy = &value
+	case "ContentBasedDeduplication":
+		b, err := strconv.ParseBool(value)
+		if err != nil {
+			return invalidParameter("Invalid parameter: Attributes Reason: ContentBasedDeduplication must be true or false")
+		}
+		u.ContentBasedDedup = &b
+	default:
+		return invalidParameter("Invalid parameter: AttributeName Reason: %s is not a topic attribute Sluice supports", name)
+	}
+	return nil
+}
+
+func applyTopicUpdate(c *sluice.TopicConfig, u sluice.TopicUpdate) {
+	if u.ContentBasedDedup != nil {
+		c.ContentBasedDedup = *u.ContentBasedDedup
+	}
+	for _, f := range []struct{ dst, src *string }{{&c.DisplayName, u.DisplayName}, {&c.Policy, u.Policy}, {&c.DeliveryPolicy, u.DeliveryPolicy}} {
+		if f.src != nil {
+			*f.dst = *f.src
+		}
+	}
+}
+
 func (h *Handler) setTopicAttributes(r *awswire.Request) (any, error) {
 	var in setAttributeInput
 	if err := decode(r, &in); err != nil {
@@ -151,13 +190,15 @@ func (h *Handler) setTopicAttributes(r *awswire.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := h.engine.GetTopic(r.HTTP.Context(), name); err != nil {
-		return nil, err
-	}
 	if in.AttributeName == "" {
 		return nil, missing("AttributeName")
 	}
-	return nil, invalidParameter("Invalid parameter: AttributeName Reason: setting %s is not supported by Sluice", in.AttributeName)
+	var u sluice.TopicUpdate
+	if err := topicUpdate(&u, in.AttributeName, in.AttributeValue); err != nil {
+		return nil, err
+	}
+	_, err = h.engine.UpdateTopic(r.HTTP.Context(), name, u)
+	return nil, err
 }
 
 // resourceTopic returns the topic a tagging call names.
