@@ -182,21 +182,15 @@ func (h *Handler) listDeadLetterSourceQueues(r *awswire.Request) (any, error) {
 		n = 1000
 	}
 	out := listDeadLetterSourceQueuesOutput{QueueUrls: []string{}}
+	all, err := h.deadLetterSources(ctx, name)
+	if err != nil {
+		return nil, err
+	}
 	var sources []string
-	for {
-		qs, err := h.engine.ListQueues(ctx, "", after, 1000)
-		if err != nil {
-			return nil, err
+	for _, s := range all {
+		if s > after {
+			sources = append(sources, s)
 		}
-		for _, q := range qs {
-			if q.DeadLetter != nil && q.DeadLetter.Queue == name {
-				sources = append(sources, q.Name)
-			}
-		}
-		if len(qs) < 1000 || len(sources) > n {
-			break
-		}
-		after = qs[len(qs)-1].Name
 	}
 	if len(sources) > n {
 		sources = sources[:n]
