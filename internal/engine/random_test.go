@@ -100,7 +100,7 @@ func randomRun(t *testing.T, seed uint64) {
 			t.Fatal(err)
 		}
 	}
-	if _, _, err := h.e.CreateTopic(ctx, sluice.TopicConfig{Name: "events"}); err != nil {
+	if _, _, err := h.e.CreateTopic(ctx, sluice.TopicConfig{Name: "events", DisplayName: "Events", Policy: `{"Statement":[]}`}); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := h.e.CreateTopic(ctx, sluice.TopicConfig{Name: "events.fifo"}); err != nil {
