@@ -14,7 +14,7 @@ func TestDependencyDirection(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go list")
 	}
-	forbidden := []string{"net/http", "flag", "testing", "github.com/prometheus/", "github.com/sluicehq/sluice/internal/nativeapi", "github.com/sluicehq/sluice/internal/server"}
+	forbidden := []string{"net/http", "flag", "testing", "github.com/prometheus/", "github.com/sluicehq/sluice/internal/nativeapi", "github.com/sluicehq/sluice/internal/awswire", "github.com/sluicehq/sluice/internal/sqsapi", "github.com/sluicehq/sluice/internal/snsapi", "github.com/sluicehq/sluice/internal/server"}
 	for _, pkg := range []string{"./internal/engine", "./internal/journal", "./internal/journal/filejournal", "./internal/journal/memjournal"} {
 		for _, dep := range deps(t, pkg) {
 			for _, f := range forbidden {

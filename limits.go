@@ -2,6 +2,7 @@ package sluice
 
 import (
 	"cmp"
+	"encoding/json"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -226,7 +227,48 @@ func (l Limits) ValidateQueueConfig(cfg QueueConfig) error {
 	if cfg.ContentBasedDedup && cfg.Type != FIFO {
 		return Invalid("content_based_dedup", "applies to FIFO queues only")
 	}
+	if err := validateFIFOSettings(cfg); err != nil {
+		return err
+	}
+	for _, doc := range []struct{ field, value string }{{"policy", cfg.Policy}, {"redrive_allow_policy", cfg.RedriveAllowPolicy}} {
+		if len(doc.value) > 20<<10 {
+			return &LimitError{Field: doc.field, Limit: 20 << 10, Got: int64(len(doc.value))}
+		}
+		if doc.value != "" && !json.Valid([]byte(doc.value)) {
+			return Invalid(doc.field, "is not a JSON document")
+		}
+	}
+	if len(cfg.KMSKeyID) > 2048 {
+		return Invalid("kms_key_id", "is longer than 2048 bytes")
+	}
+	if d := cfg.KMSDataKeyReuse; d != 0 {
+		if err := validDuration("kms_data_key_reuse", d, time.Minute, 24*time.Hour); err != nil {
+			return err
+		}
+	}
 	return ValidateTags(cfg.Tags)
+}
+
+// validateFIFOSettings checks the deduplication scope and throughput limit,
+// which only FIFO queues have.
+func validateFIFOSettings(cfg QueueConfig) error {
+	switch cfg.DedupScope {
+	case "", DedupPerQueue, DedupPerGroup:
+	default:
+		return Invalid("dedup_scope", "%q is not %s or %s", cfg.DedupScope, DedupPerQueue, DedupPerGroup)
+	}
+	switch cfg.ThroughputLimit {
+	case "", "perQueue", "perMessageGroupId":
+	default:
+		return Invalid("throughput_limit", "%q is not perQueue or perMessageGroupId", cfg.ThroughputLimit)
+	}
+	if cfg.Type != FIFO && (cfg.DedupScope != "" || cfg.ThroughputLimit != "") {
+		return Invalid("dedup_scope", "deduplication scope and throughput limit apply to FIFO queues only")
+	}
+	if cfg.ThroughputLimit == "perMessageGroupId" && cfg.DedupScope != DedupPerGroup {
+		return Invalid("throughput_limit", "perMessageGroupId needs the messageGroup deduplication scope")
+	}
+	return nil
 }
 
 // ValidateTags checks a queue's or topic's tags: at most 50, keys of 1 to

@@ -41,6 +41,9 @@ type Message struct {
 	// SourceQueue is set on messages moved to a dead-letter queue: the queue
 	// they came from.
 	SourceQueue string
+	// TraceHeader is the tracing header the sender attached (SQS's
+	// AWSTraceHeader system attribute), carried unchanged.
+	TraceHeader string
 }
 
 // SendInput is one message to send.
@@ -53,6 +56,9 @@ type SendInput struct {
 	// Delay postpones delivery; nil means the queue's delay. On FIFO queues
 	// only the queue's delay applies.
 	Delay *time.Duration
+	// TraceHeader is an opaque tracing header (an X-Ray trace header, SQS's
+	// AWSTraceHeader system attribute) delivered with the message.
+	TraceHeader string
 }
 
 // SendResult describes one accepted message.

@@ -53,9 +53,35 @@ type QueueConfig struct {
 	// Tags are free-form labels.
 	Tags map[string]string
 
+	// DedupScope is where a FIFO queue's deduplication ids must be unique:
+	// DedupPerQueue (the default when empty) or DedupPerGroup.
+	DedupScope string
+	// ThroughputLimit is a FIFO queue's SQS FifoThroughputLimit,
+	// "perQueue" (the default when empty) or "perMessageGroupId". Sluice
+	// stores it; it imposes no throughput quota either way.
+	ThroughputLimit string
+	// Policy is the queue's access policy, a JSON document stored as
+	// given (SQS's Policy attribute). It is not enforced.
+	Policy string
+	// RedriveAllowPolicy says which queues may use this one as their
+	// dead-letter queue: a JSON document stored as given (SQS's
+	// RedriveAllowPolicy attribute).
+	RedriveAllowPolicy string
+	// Encryption settings, stored for SQS clients: Sluice encrypts
+	// nothing itself (use disk encryption).
+	KMSKeyID        string
+	KMSDataKeyReuse time.Duration
+	ManagedSSE      bool
+
 	CreatedAt time.Time // set by the engine
 	UpdatedAt time.Time // set by the engine
 }
+
+// Deduplication scopes of FIFO queues.
+const (
+	DedupPerQueue = "queue"
+	DedupPerGroup = "messageGroup"
+)
 
 // DeadLetterPolicy names a queue's dead-letter queue.
 type DeadLetterPolicy struct {
@@ -73,6 +99,14 @@ type QueueUpdate struct {
 	// DeadLetter replaces the policy; a policy with an empty Queue removes it.
 	DeadLetter        *DeadLetterPolicy
 	ContentBasedDedup *bool
+	DedupScope        *string
+	ThroughputLimit   *string
+	Policy            *string
+	// RedriveAllowPolicy replaces the stored policy; "" removes it.
+	RedriveAllowPolicy *string
+	KMSKeyID           *string
+	KMSDataKeyReuse    *time.Duration
+	ManagedSSE         *bool
 }
 
 // QueueStats is a point-in-time view of a queue.

@@ -1,6 +1,10 @@
 package sluice
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+	"unicode/utf8"
+)
 
 // TopicConfig is a topic's configuration. A zero field means the default.
 type TopicConfig struct {
@@ -12,9 +16,42 @@ type TopicConfig struct {
 	// the deduplication id when a publish gives none.
 	ContentBasedDedup bool
 	Tags              map[string]string
+	// DisplayName, Policy and DeliveryPolicy are SNS topic attributes,
+	// stored as given: Sluice shows them but does not apply the policies
+	// (subscriptions have their own delivery policy).
+	DisplayName    string
+	Policy         string
+	DeliveryPolicy string
 
 	CreatedAt time.Time // set by the engine
 	UpdatedAt time.Time // set by the engine
+}
+
+// TopicUpdate changes some of a topic's attributes; nil fields are left alone.
+type TopicUpdate struct {
+	ContentBasedDedup *bool
+	DisplayName       *string
+	Policy            *string
+	DeliveryPolicy    *string
+}
+
+// ValidateTopicConfig checks the attributes of a topic other than its name.
+func ValidateTopicConfig(cfg TopicConfig) error {
+	if cfg.ContentBasedDedup && cfg.Type != FIFO {
+		return Invalid("content_based_dedup", "applies to FIFO topics only")
+	}
+	if len(cfg.DisplayName) > 100 || !utf8.ValidString(cfg.DisplayName) {
+		return Invalid("display_name", "must be at most 100 bytes of UTF-8")
+	}
+	for _, doc := range []struct{ field, value string }{{"policy", cfg.Policy}, {"delivery_policy", cfg.DeliveryPolicy}} {
+		if len(doc.value) > 30<<10 {
+			return &LimitError{Field: doc.field, Limit: 30 << 10, Got: int64(len(doc.value))}
+		}
+		if doc.value != "" && !json.Valid([]byte(doc.value)) {
+			return Invalid(doc.field, "is not a JSON document")
+		}
+	}
+	return ValidateTags(cfg.Tags)
 }
 
 // Protocol is how a subscription receives its copies.

@@ -20,8 +20,9 @@ import (
 func runServe(ctx context.Context, st *streams, args []string) error {
 	c := newCmd("serve", "[flags]",
 		`Run a Sluice server with embedded storage. It serves the native API
-under /v1, Prometheus metrics on /metrics, the dashboard under /ui/,
-/healthz and /readyz on one port, keeps its data in --data-dir and
+under /v1, the Amazon SQS (JSON and Query protocols) and SNS APIs,
+Prometheus metrics on /metrics, the dashboard under /ui/, /healthz and
+/readyz on one port, keeps its data in --data-dir and
 shuts down gracefully on SIGINT or SIGTERM: it stops accepting requests,
 finishes those in flight, ends long polls and flushes its journals. Every
 flag can also be set with the environment variable shown; flags win.`,
@@ -35,7 +36,9 @@ flag can also be set with the environment variable shown; flags win.`,
 	logLevel := c.fs.String("log-level", envOr("SLUICE_LOG_LEVEL", "info"), "log `level`: debug, info, warn or error ($SLUICE_LOG_LEVEL)")
 	logFormat := c.fs.String("log-format", envOr("SLUICE_LOG_FORMAT", "text"), "log `format`: text or json ($SLUICE_LOG_FORMAT)")
 	maxMessageSize := c.sizeFlag("max-message-size", 0, "largest message body plus attributes the server accepts (default 1MiB) ($SLUICE_MAX_MESSAGE_SIZE)")
-	publicURL := c.fs.String("public-url", envOr("SLUICE_PUBLIC_URL", ""), "base `URL` at which clients and subscribers reach the server, such as https://sluice.example.com, for links the server hands out (default http:// plus the listen address) ($SLUICE_PUBLIC_URL)")
+	publicURL := c.fs.String("public-url", envOr("SLUICE_PUBLIC_URL", ""), "base `URL` at which clients and subscribers reach the server, such as https://sluice.example.com, for SQS queue URLs and subscription confirmation links (default: queue URLs use the host each client used, confirmation links http:// plus the listen address) ($SLUICE_PUBLIC_URL)")
+	awsRegion := c.fs.String("aws-region", envOr("SLUICE_AWS_REGION", "us-east-1"), "`region` in the ARNs of the SQS and SNS APIs ($SLUICE_AWS_REGION)")
+	awsAccount := c.fs.String("aws-account", envOr("SLUICE_AWS_ACCOUNT", "000000000000"), "`account` id in the ARNs and queue URLs of the SQS and SNS APIs ($SLUICE_AWS_ACCOUNT)")
 	maxQueueSeries := c.fs.Int("metrics-max-queues", metrics.DefaultMaxQueues, "most queues (and topics) with their own series on /metrics; the rest are summed under \"~other\" ($SLUICE_METRICS_MAX_QUEUES)")
 	shutdownTimeout := c.durationFlag("shutdown-timeout", server.DefaultShutdownTimeout, "how long a graceful shutdown waits for requests in flight ($SLUICE_SHUTDOWN_TIMEOUT)")
 
@@ -91,6 +94,8 @@ flag can also be set with the environment variable shown; flags win.`,
 		Logger:          logger,
 		ShutdownTimeout: *shutdownTimeout,
 		PublicURL:       strings.TrimSuffix(*publicURL, "/"),
+		AWSRegion:       *awsRegion,
+		AWSAccount:      *awsAccount,
 	}
 	logger.Info("starting sluice", "version", buildVersion(), "data_dir", cfg.DataDir, "fsync", sync.String())
 	srv, err := server.New(ctx, cfg)

@@ -49,7 +49,7 @@ func (p *partition) apply(o *op, now int64) {
 		m := &message{
 			seq: o.seq, id: r.id, sentAt: r.sentAt, visible: r.visible, first: r.first,
 			receives: int32(r.receives), nonce: r.nonce, tenant: r.tenant, group: r.group,
-			dedup: r.dedup, source: r.source, attrs: r.attrs, body: r.body,
+			dedup: r.dedup, source: r.source, trace: r.trace, attrs: r.attrs, body: r.body,
 		}
 		if m.sentAt+int64(q.cfg.Retention) <= now {
 			q.nextSeq = max(q.nextSeq, m.seq+1)
@@ -58,7 +58,7 @@ func (p *partition) apply(o *op, now int64) {
 		q.add(m, now)
 		q.stats.sent++
 		if q.fifo && m.dedup != "" && m.sentAt+int64(sluice.DedupWindow) > now {
-			q.remember(m.dedup, m.id, m.seq, m.sentAt+int64(sluice.DedupWindow))
+			q.remember(q.dedupKey(m.group, m.dedup), m.id, m.seq, m.sentAt+int64(sluice.DedupWindow))
 		}
 		if m.state == stateReady {
 			p.wake(q)

@@ -645,3 +645,69 @@ func TestDeadLetterQueueInUseCannotBeDeleted(t *testing.T) {
 		}
 	})
 }
+
+// With the messageGroup scope a FIFO queue deduplicates within each group:
+// the same id in two groups is two messages, and a restart keeps the scope.
+func TestDedupScopePerGroup(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := setup(t, 1, engine.Options{})
+		ctx := t.Context()
+		if _, _, err := f.e.CreateQueue(ctx, sluice.QueueConfig{Name: "g.fifo", DedupScope: sluice.DedupPerGroup}); err != nil {
+			t.Fatal(err)
+		}
+		send := func(group string) sluice.SendResult {
+			t.Helper()
+			res, err := f.e.Send(ctx, "g.fifo", []sluice.SendInput{{Body: []byte("x"), GroupID: group, DedupID: "same", TraceHeader: "Root=1-abc"}})
+			if err != nil {
+				t.Fatalf("Send() = %v", err)
+			}
+			return res[0]
+		}
+		a, b := send("a"), send("b")
+		if a.Duplicate || b.Duplicate || a.ID == b.ID {
+			t.Fatalf("sends to two groups = %+v, %+v; want two messages", a, b)
+		}
+		f.restart()
+		if again := send("a"); !again.Duplicate || again.ID != a.ID {
+			t.Fatalf("resend to group a after restart = %+v, want a duplicate of %s", again, a.ID)
+		}
+		msgs, err := f.e.Receive(ctx, "g.fifo", sluice.ReceiveOptions{Max: 10})
+		if err != nil || len(msgs) != 2 {
+			t.Fatalf("Receive() = %d messages, %v; want 2", len(msgs), err)
+		}
+		if msgs[0].TraceHeader != "Root=1-abc" {
+			t.Errorf("TraceHeader = %q, want it kept across a restart", msgs[0].TraceHeader)
+		}
+		if _, err := f.e.UpdateQueue(ctx, "g.fifo", sluice.QueueUpdate{ThroughputLimit: ptr("perMessageGroupId")}); err != nil {
+			t.Errorf("UpdateQueue(perMessageGroupId) = %v", err)
+		}
+		if _, err := f.e.UpdateQueue(ctx, "g.fifo", sluice.QueueUpdate{DedupScope: ptr("queue")}); err == nil {
+			t.Error("UpdateQueue(scope queue with perMessageGroupId) succeeded, want an error")
+		}
+	})
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// A topic's stored SNS attributes are journaled and survive a restart.
+func TestUpdateTopic(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := setup(t, 1, engine.Options{})
+		ctx := t.Context()
+		if _, _, err := f.e.CreateTopic(ctx, sluice.TopicConfig{Name: "t.fifo", DisplayName: "Orders"}); err != nil {
+			t.Fatal(err)
+		}
+		policy := `{"Version":"2012-10-17","Statement":[]}`
+		if _, err := f.e.UpdateTopic(ctx, "t.fifo", sluice.TopicUpdate{Policy: &policy, ContentBasedDedup: ptr(true), DeliveryPolicy: ptr(`{"http":{}}`)}); err != nil {
+			t.Fatalf("UpdateTopic = %v", err)
+		}
+		if _, err := f.e.UpdateTopic(ctx, "t.fifo", sluice.TopicUpdate{Policy: ptr("{")}); err == nil {
+			t.Error("UpdateTopic(invalid policy) succeeded")
+		}
+		f.restart()
+		got, err := f.e.GetTopic(ctx, "t.fifo")
+		if err != nil || got.DisplayName != "Orders" || got.Policy != policy || !got.ContentBasedDedup || got.DeliveryPolicy != `{"http":{}}` {
+			t.Errorf("topic after restart = %+v, %v", got, err)
+		}
+	})
+}

@@ -24,7 +24,7 @@ type moving struct {
 func recOf(m *message) msgRec {
 	return msgRec{
 		id: m.id, sentAt: m.sentAt, tenant: m.tenant, group: m.group, dedup: m.dedup,
-		source: m.source, attrs: m.attrs, body: m.body,
+		source: m.source, trace: m.trace, attrs: m.attrs, body: m.body,
 	}
 }
 

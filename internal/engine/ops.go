@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sluicehq/sluice"
 )
@@ -248,6 +249,20 @@ func (e *Engine) UpdateQueue(ctx context.Context, name string, u sluice.QueueUpd
 		if u.ContentBasedDedup != nil {
 			c.ContentBasedDedup = *u.ContentBasedDedup
 		}
+		setString := func(dst *string, src *string) {
+			if src != nil {
+				*dst = *src
+			}
+		}
+		setString(&c.DedupScope, u.DedupScope)
+		setString(&c.ThroughputLimit, u.ThroughputLimit)
+		setString(&c.Policy, u.Policy)
+		setString(&c.RedriveAllowPolicy, u.RedriveAllowPolicy)
+		setString(&c.KMSKeyID, u.KMSKeyID)
+		set(&c.KMSDataKeyReuse, u.KMSDataKeyReuse)
+		if u.ManagedSSE != nil {
+			c.ManagedSSE = *u.ManagedSSE
+		}
 	})
 }
 
@@ -426,7 +441,7 @@ func (e *Engine) Send(ctx context.Context, queue string, msgs []sluice.SendInput
 		out := make([]sluice.SendResult, len(msgs))
 		for i, in := range msgs {
 			if q.fifo {
-				if d, ok := q.dedup[dedups[i]]; ok && d.expires > now {
+				if d, ok := q.dedup[q.dedupKey(in.GroupID, dedups[i])]; ok && d.expires > now {
 					out[i] = sluice.SendResult{ID: formatID(d.id), Sequence: d.seq, Duplicate: true}
 					continue
 				}
@@ -438,7 +453,7 @@ func (e *Engine) Send(ctx context.Context, queue string, msgs []sluice.SendInput
 			r := msgRec{
 				id: p.newID(), sentAt: now, visible: now + int64(delay),
 				tenant: in.Tenant, group: in.GroupID, dedup: dedups[i],
-				attrs: encodeAttrs(in.Attributes), body: in.Body,
+				attrs: encodeAttrs(in.Attributes), body: in.Body, trace: in.TraceHeader,
 			}
 			seq := p.commitSend(q, r, now)
 			out[i] = sluice.SendResult{ID: formatID(r.id), Sequence: seq}
@@ -462,11 +477,14 @@ func (e *Engine) validateSend(q *queue, in *sluice.SendInput) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if size := len(in.Body) + attrSize; size > q.cfg.MaxMessageSize {
+	if size := len(in.Body) + attrSize + len(in.TraceHeader); size > q.cfg.MaxMessageSize {
 		return "", &sluice.LimitError{Field: "body", Limit: int64(q.cfg.MaxMessageSize), Got: int64(size)}
 	}
 	if err := e.limits.ValidateTenant("tenant", in.Tenant); err != nil {
 		return "", err
+	}
+	if !utf8.ValidString(in.TraceHeader) {
+		return "", sluice.Invalid("trace_header", "must be valid UTF-8")
 	}
 	if in.Delay != nil {
 		if q.fifo {

@@ -172,7 +172,7 @@ func (p *partition) insertCopies(copies []copyRec) {
 			continue
 		}
 		if q.fifo {
-			if d, ok := q.dedup[c.rec.dedup]; ok && d.expires > now {
+			if d, ok := q.dedup[q.dedupKey(c.rec.group, c.rec.dedup)]; ok && d.expires > now {
 				continue
 			}
 		}

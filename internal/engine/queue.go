@@ -248,7 +248,17 @@ func (q *queue) housekeep(now int64) {
 	}
 }
 
-// remember records a FIFO deduplication id until expires.
+// dedupKey returns the key under which a FIFO message's deduplication id is
+// remembered: the id itself, or with the messageGroup scope the group and
+// the id, so that equal ids in different groups are distinct.
+func (q *queue) dedupKey(group, dedup string) string {
+	if q.cfg.DedupScope == sluice.DedupPerGroup {
+		return group + "\x00" + dedup
+	}
+	return dedup
+}
+
+// remember records a FIFO deduplication id (a key from dedupKey) until expires.
 func (q *queue) remember(dedup string, id [16]byte, seq uint64, expires int64) {
 	if q.dedup == nil {
 		q.dedup = make(map[string]dedupEntry)

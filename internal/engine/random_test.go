@@ -166,7 +166,7 @@ func randomRun(t *testing.T, seed uint64) {
 	ctx := t.Context()
 	queues := []string{"std", "std-dlq", "q.fifo", "q-dlq.fifo"}
 	for _, cfg := range []sluice.QueueConfig{
-		{Name: "std-dlq"}, {Name: "q-dlq.fifo"},
+		{Name: "std-dlq"}, {Name: "q-dlq.fifo", DedupScope: sluice.DedupPerGroup, ThroughputLimit: "perMessageGroupId"},
 		{Name: "std", DeadLetter: &sluice.DeadLetterPolicy{Queue: "std-dlq", MaxReceives: 3}},
 		{Name: "q.fifo", ContentBasedDedup: true, DeadLetter: &sluice.DeadLetterPolicy{Queue: "q-dlq.fifo", MaxReceives: 3}},
 	} {
@@ -174,7 +174,7 @@ func randomRun(t *testing.T, seed uint64) {
 			t.Fatal(err)
 		}
 	}
-	if _, _, err := h.e.CreateTopic(ctx, sluice.TopicConfig{Name: "events"}); err != nil {
+	if _, _, err := h.e.CreateTopic(ctx, sluice.TopicConfig{Name: "events", DisplayName: "Events", Policy: `{"Statement":[]}`}); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := h.e.CreateTopic(ctx, sluice.TopicConfig{Name: "events.fifo"}); err != nil {
@@ -207,6 +207,9 @@ func randomRun(t *testing.T, seed uint64) {
 			for range 1 + rng.IntN(5) {
 				n++
 				m := sluice.SendInput{Body: []byte(fmt.Sprint("m", n)), Tenant: fmt.Sprint("t", rng.IntN(3))}
+				if rng.IntN(3) == 0 {
+					m.TraceHeader = fmt.Sprint("Root=1-", n)
+				}
 				if q == "q.fifo" || q == "q-dlq.fifo" {
 					m.GroupID = fmt.Sprint("g", rng.IntN(3))
 					m.DedupID = fmt.Sprint("d", n)

@@ -141,6 +141,7 @@ func (q *queue) deliver(m *message) sluice.Message {
 		ReceiveCount:    int(m.receives),
 		Receipt:         encodeReceipt(q.id, m.seq, m.nonce),
 		SourceQueue:     m.source,
+		TraceHeader:     m.trace,
 	}
 }
 

@@ -38,6 +38,9 @@ const (
 	opSubscribe                     // topic id, subscription (JSON); also replaces one
 	opUnsubscribe                   // topic id, subscription id
 	opTopicDedup                    // topic id, FIFO dedup entry and sequence
+	// opSendTraced is opSend followed by the message's trace header. It is
+	// only an encoding: decoding gives an opSend with msg.trace set.
+	opSendTraced
 
 	// Tenant settings have fixed numbers, apart from the sequence above.
 	opTier   opType = 40 // 0, tier name, policy (JSON)
@@ -62,6 +65,13 @@ type queueConfigRec struct {
 	CreatedAt         int64             `json:"ca"`
 	UpdatedAt         int64             `json:"ua"`
 	Push              *pushRec          `json:"push,omitempty"`
+	DedupScope        string            `json:"ds,omitempty"`
+	ThroughputLimit   string            `json:"ftl,omitempty"`
+	Policy            string            `json:"pol,omitempty"`
+	RedriveAllow      string            `json:"rap,omitempty"`
+	KMSKeyID          string            `json:"kms,omitempty"`
+	KMSDataKeyReuse   time.Duration     `json:"kmsr,omitempty"`
+	ManagedSSE        bool              `json:"sse,omitempty"`
 }
 
 // pushRec marks a hidden queue that holds an HTTP subscription's pending
@@ -89,6 +99,9 @@ func configToRec(c sluice.QueueConfig) queueConfigRec {
 		Retention: c.Retention, ReceiveWait: c.ReceiveWait, MaxMessageSize: c.MaxMessageSize,
 		ContentDedup: c.ContentBasedDedup, Tags: c.Tags, NoFair: c.DisableFairness,
 		CreatedAt: c.CreatedAt.UnixNano(), UpdatedAt: c.UpdatedAt.UnixNano(),
+		DedupScope: c.DedupScope, ThroughputLimit: c.ThroughputLimit, Policy: c.Policy,
+		RedriveAllow: c.RedriveAllowPolicy, KMSKeyID: c.KMSKeyID, KMSDataKeyReuse: c.KMSDataKeyReuse,
+		ManagedSSE: c.ManagedSSE,
 	}
 	if c.DeadLetter != nil {
 		r.DLQ, r.MaxReceives = c.DeadLetter.Queue, c.DeadLetter.MaxReceives
@@ -102,6 +115,9 @@ func (r queueConfigRec) config() sluice.QueueConfig {
 		Retention: r.Retention, ReceiveWait: r.ReceiveWait, MaxMessageSize: r.MaxMessageSize,
 		ContentBasedDedup: r.ContentDedup, Tags: r.Tags, DisableFairness: r.NoFair,
 		CreatedAt: time.Unix(0, r.CreatedAt).UTC(), UpdatedAt: time.Unix(0, r.UpdatedAt).UTC(),
+		DedupScope: r.DedupScope, ThroughputLimit: r.ThroughputLimit, Policy: r.Policy,
+		RedriveAllowPolicy: r.RedriveAllow, KMSKeyID: r.KMSKeyID, KMSDataKeyReuse: r.KMSDataKeyReuse,
+		ManagedSSE: r.ManagedSSE,
 	}
 	if r.DLQ != "" {
 		c.DeadLetter = &sluice.DeadLetterPolicy{Queue: r.DLQ, MaxReceives: r.MaxReceives}
@@ -141,6 +157,7 @@ type msgRec struct {
 	nonce    uint64
 	attrs    []byte // encoded by encodeAttrs
 	body     []byte
+	trace    string // tracing header, opSendTraced only
 }
 
 var errCorruptRecord = errors.New("engine: corrupt record")
@@ -219,7 +236,11 @@ func appendBytes(b []byte, s []byte) []byte {
 
 // encode appends the record for o to b.
 func (o *op) encode(b []byte) []byte {
-	b = append(b, byte(o.typ))
+	if o.typ == opSend && o.msg.trace != "" {
+		b = append(b, byte(opSendTraced))
+	} else {
+		b = append(b, byte(o.typ))
+	}
 	b = binary.AppendUvarint(b, o.queue)
 	switch o.typ {
 	case opQueueCreate, opQueueUpdate:
@@ -246,6 +267,9 @@ func (o *op) encode(b []byte) []byte {
 		b = binary.AppendUvarint(b, m.nonce)
 		b = appendBytes(b, m.attrs)
 		b = appendBytes(b, m.body)
+		if m.trace != "" {
+			b = appendString(b, m.trace)
+		}
 	case opLease:
 		b = binary.AppendUvarint(b, o.seq)
 		b = binary.AppendUvarint(b, o.nonce)
@@ -356,7 +380,7 @@ func decodeOp(rec []byte) (op, error) {
 	case opQueueDelete:
 	case opPurge, opQueueSeq:
 		o.seq = d.uvarint()
-	case opSend:
+	case opSend, opSendTraced:
 		m := &o.msg
 		o.seq = d.uvarint()
 		m.id = d.id()
@@ -376,6 +400,12 @@ func decodeOp(rec []byte) (op, error) {
 			m.attrs = append([]byte(nil), attrs...)
 		}
 		m.body = append([]byte(nil), d.bytes()...)
+		if o.typ == opSendTraced {
+			if m.trace = d.string(); m.trace == "" && d.err == nil {
+				return o, fmt.Errorf("%w: empty trace header", errCorruptRecord)
+			}
+			o.typ = opSend
+		}
 	case opLease:
 		o.seq = d.uvarint()
 		o.nonce = d.uvarint()

@@ -74,7 +74,7 @@ func (p *partition) capture() []op {
 			m := q.msgs[seq]
 			r := msgRec{
 				id: m.id, sentAt: m.sentAt, tenant: m.tenant, group: m.group, dedup: m.dedup,
-				source: m.source, receives: int64(m.receives), first: m.first, nonce: m.nonce,
+				source: m.source, trace: m.trace, receives: int64(m.receives), first: m.first, nonce: m.nonce,
 				attrs: m.attrs, body: m.body,
 			}
 			if m.state == stateDelayed || m.state == stateInFlight {

@@ -28,6 +28,7 @@ type message struct {
 	group    string
 	dedup    string
 	source   string
+	trace    string
 	attrs    []byte // encoded by encodeAttrs
 	body     []byte
 	q        *queue
@@ -35,7 +36,7 @@ type message struct {
 
 // size approximates the bytes the message takes in a snapshot.
 func (m *message) size() int64 {
-	return int64(len(m.body) + len(m.attrs) + len(m.tenant) + len(m.group) + len(m.dedup) + len(m.source) + 64)
+	return int64(len(m.body) + len(m.attrs) + len(m.tenant) + len(m.group) + len(m.dedup) + len(m.source) + len(m.trace) + 64)
 }
 
 // deque is a FIFO of messages with lazy removal of deleted entries.

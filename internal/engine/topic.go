@@ -59,16 +59,21 @@ type topicRec struct {
 	Tags         map[string]string `json:"tags,omitempty"`
 	CreatedAt    int64             `json:"ca"`
 	UpdatedAt    int64             `json:"ua"`
+	DisplayName  string            `json:"dn,omitempty"`
+	Policy       string            `json:"pol,omitempty"`
+	Delivery     string            `json:"dp,omitempty"`
 }
 
 func topicToRec(c sluice.TopicConfig) topicRec {
 	return topicRec{Name: c.Name, Type: c.Type, ContentDedup: c.ContentBasedDedup, Tags: c.Tags,
-		CreatedAt: c.CreatedAt.UnixNano(), UpdatedAt: c.UpdatedAt.UnixNano()}
+		CreatedAt: c.CreatedAt.UnixNano(), UpdatedAt: c.UpdatedAt.UnixNano(),
+		DisplayName: c.DisplayName, Policy: c.Policy, Delivery: c.DeliveryPolicy}
 }
 
 func (r topicRec) config() sluice.TopicConfig {
 	return sluice.TopicConfig{Name: r.Name, Type: r.Type, ContentBasedDedup: r.ContentDedup, Tags: r.Tags,
-		CreatedAt: time.Unix(0, r.CreatedAt).UTC(), UpdatedAt: time.Unix(0, r.UpdatedAt).UTC()}
+		CreatedAt: time.Unix(0, r.CreatedAt).UTC(), UpdatedAt: time.Unix(0, r.UpdatedAt).UTC(),
+		DisplayName: r.DisplayName, Policy: r.Policy, DeliveryPolicy: r.Delivery}
 }
 
 type subRec struct {

@@ -31,10 +31,7 @@ func (e *Engine) CreateTopic(ctx context.Context, cfg sluice.TopicConfig) (sluic
 	if err := e.limits.ValidateQueueName(cfg.Name, cfg.Type); err != nil {
 		return sluice.TopicConfig{}, false, err
 	}
-	if cfg.ContentBasedDedup && cfg.Type != sluice.FIFO {
-		return sluice.TopicConfig{}, false, sluice.Invalid("content_based_dedup", "applies to FIFO topics only")
-	}
-	if err := sluice.ValidateTags(cfg.Tags); err != nil {
+	if err := sluice.ValidateTopicConfig(cfg); err != nil {
 		return sluice.TopicConfig{}, false, err
 	}
 	p := e.partitionFor(cfg.Name)
@@ -115,6 +112,24 @@ func (e *Engine) ListTopics(ctx context.Context, prefix, after string, limit int
 	return all, nil
 }
 
+// UpdateTopic changes the attributes u sets and returns the new config.
+func (e *Engine) UpdateTopic(ctx context.Context, name string, u sluice.TopicUpdate) (sluice.TopicConfig, error) {
+	err := e.modifyTopic(ctx, name, func(c *sluice.TopicConfig) {
+		if u.ContentBasedDedup != nil {
+			c.ContentBasedDedup = *u.ContentBasedDedup
+		}
+		for _, f := range []struct{ dst, src *string }{{&c.DisplayName, u.DisplayName}, {&c.Policy, u.Policy}, {&c.DeliveryPolicy, u.DeliveryPolicy}} {
+			if f.src != nil {
+				*f.dst = *f.src
+			}
+		}
+	})
+	if err != nil {
+		return sluice.TopicConfig{}, err
+	}
+	return e.GetTopic(ctx, name)
+}
+
 // TagTopic adds or replaces a topic's tags.
 func (e *Engine) TagTopic(ctx context.Context, name string, tags map[string]string) error {
 	return e.modifyTopic(ctx, name, func(c *sluice.TopicConfig) {
@@ -153,7 +168,7 @@ func (e *Engine) modifyTopic(ctx context.Context, name string, change func(*slui
 		}
 		cfg := cloneTopic(t.cfg)
 		change(&cfg)
-		if err := sluice.ValidateTags(cfg.Tags); err != nil {
+		if err := sluice.ValidateTopicConfig(cfg); err != nil {
 			reply(struct{}{}, err)
 			return
 		}

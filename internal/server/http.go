@@ -14,17 +14,22 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/sluicehq/sluice"
+	"github.com/sluicehq/sluice/internal/awswire"
 	"github.com/sluicehq/sluice/internal/metrics"
 	"github.com/sluicehq/sluice/internal/nativeapi"
 )
 
 // routes returns the handler for every interface served on the listener.
 //
-// Everything shares one port. Later interfaces mount here:
-//   - SQS (AWS JSON 1.0 and Query) and SNS (Query) on "POST /", routed by
-//     X-Amz-Target, the SigV4 credential scope, then the path;
-//   - the dashboard under "/ui/";
-//   - Prometheus metrics on "GET /metrics".
+// Everything shares one port:
+//   - the native API under "/v1/";
+//   - SQS (AWS JSON 1.0 and Query) on "/" and on queue URLs
+//     ("/{account}/{queue}"), routed by X-Amz-Target, the SigV4 credential
+//     scope, the Query Version, then the path (awswire.Router), and SNS
+//     (Query) on the same router;
+//   - the dashboard under "/ui/" (a browser's GET / is redirected there)
+//     and Prometheus metrics on "GET /metrics".
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", nativeapi.New(s.engine, nativeapi.Options{Logger: s.log, Limits: s.cfg.Limits}))
@@ -36,8 +41,25 @@ func (s *Server) routes() http.Handler {
 		MaxRequestsInFlight: 4,
 	}))
 	mux.Handle("/ui/", s.ui)
-	mux.Handle("GET /{$}", http.RedirectHandler("/ui/", http.StatusFound))
+	aws := awswire.NewRouter(awswire.RouterOptions{Logger: s.log, MaxRequestBytes: awsMaxRequestBytes(s.cfg.Limits)}, s.sqs.Service(), s.sns.Service())
+	toUI := http.RedirectHandler("/ui/", http.StatusFound)
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case awswire.IsAWS(r):
+			aws.ServeHTTP(w, r)
+		case r.URL.Path == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+			toUI.ServeHTTP(w, r)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
 	return s.observe(mux)
+}
+
+// awsMaxRequestBytes caps AWS request bodies: a batch of messages of the
+// largest size, percent-encoded in a Query form.
+func awsMaxRequestBytes(l sluice.Limits) int64 {
+	return 3*int64(l.MaxMessageSize) + 256<<10
 }
 
 // handleHealthz reports that the process is alive and serving HTTP.

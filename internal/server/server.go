@@ -23,12 +23,15 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/sluicehq/sluice"
+	"github.com/sluicehq/sluice/internal/awswire"
 	"github.com/sluicehq/sluice/internal/dashboard"
 	"github.com/sluicehq/sluice/internal/engine"
 	"github.com/sluicehq/sluice/internal/journal"
 	"github.com/sluicehq/sluice/internal/journal/filejournal"
 	"github.com/sluicehq/sluice/internal/metrics"
 	"github.com/sluicehq/sluice/internal/push"
+	"github.com/sluicehq/sluice/internal/snsapi"
+	"github.com/sluicehq/sluice/internal/sqsapi"
 )
 
 // Defaults applied by New to zero Config fields.
@@ -88,6 +91,11 @@ type Config struct {
 	// Dashboard configures the dashboard under /ui/; its Logger and Push
 	// are set by the server.
 	Dashboard dashboard.Options
+	// AWSRegion and AWSAccount appear in the ARNs and queue URLs of the
+	// SQS and SNS APIs (default us-east-1 and 000000000000). When
+	// PublicURL is set, queue URLs start with it; otherwise with the
+	// scheme and host each client used.
+	AWSRegion, AWSAccount string
 }
 
 // Server is one Sluice node. Create it with New and start it with Run.
@@ -98,6 +106,8 @@ type Server struct {
 	journals []*filejournal.Journal
 	engine   *engine.Engine
 	push     *push.Worker
+	sqs      *sqsapi.Handler
+	sns      *snsapi.Handler
 	ln       net.Listener
 	http     *http.Server
 	registry *prometheus.Registry
@@ -159,7 +169,9 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		journals = append(journals, j)
 	}
 	start := time.Now()
-	s.engine, err = engine.Open(ctx, engine.Options{Journals: journals, Limits: cfg.Limits, Logger: s.log})
+	aws := s.awsConfig()
+	s.engine, err = engine.Open(ctx, engine.Options{Journals: journals, Limits: cfg.Limits, Logger: s.log,
+		TopicARN: func(name string) string { return aws.ARN("sns", name) }})
 	if err != nil {
 		return nil, fmt.Errorf("recover engine: %w", err)
 	}
@@ -182,6 +194,8 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if err := s.registerMetrics(journalMetrics); err != nil {
 		return nil, err
 	}
+	s.sqs = sqsapi.New(s.engine, sqsapi.Options{AWS: aws, Limits: cfg.Limits, Logger: s.log})
+	s.sns = snsapi.New(s.engine, snsapi.Options{AWS: aws, Logger: s.log})
 	// Requests still running when shutdown cancels them see the cause
 	// sluice.ErrClosed, which tells them from a client that went away.
 	baseCtx, cancel := context.WithCancelCause(context.Background())
@@ -228,6 +242,11 @@ func (s *Server) registerMetrics(journals *metrics.Journals) error {
 		}
 	}
 	return nil
+}
+
+// awsConfig returns the identity the AWS APIs present.
+func (s *Server) awsConfig() awswire.Config {
+	return awswire.Config{Region: s.cfg.AWSRegion, Account: s.cfg.AWSAccount, PublicURL: s.cfg.PublicURL}.WithDefaults()
 }
 
 // partitionDir returns the directory of partition i's journal.
@@ -285,7 +304,8 @@ func (s *Server) Run(ctx context.Context) error {
 		<-gctx.Done()
 		defer stopEngine()
 		err := s.shutdownHTTP()
-		<-pushDone // the worker's last acks need the engine
+		s.sqs.Close() // message move tasks
+		<-pushDone    // the worker's last acks need the engine
 		return err
 	})
 	err := g.Wait()

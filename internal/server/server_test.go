@@ -351,3 +351,49 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(p)
 }
+
+// The SQS API shares the port: a queue made through it is a native queue,
+// queue URLs follow PublicURL and the configured account, and requests
+// that are not AWS requests still get 404.
+func TestSQSSharesThePort(t *testing.T) {
+	r := start(t, server.Config{PublicURL: "https://sluice.example.com/", AWSAccount: "123456789012"})
+	post := func(path, form string) (int, string) {
+		t.Helper()
+		resp, err := http.Post(r.url+path, "application/x-www-form-urlencoded", strings.NewReader(form))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	status, body := post("/", "Action=CreateQueue&Version=2012-11-05&QueueName=jobs")
+	if want := "<QueueUrl>https://sluice.example.com/123456789012/jobs</QueueUrl>"; status != 200 || !strings.Contains(body, want) {
+		t.Fatalf("CreateQueue = %d %s, want 200 with %s", status, body, want)
+	}
+	if _, err := r.client.Send(t.Context(), "jobs", sluice.SendInput{Body: []byte("native")}); err != nil {
+		t.Fatalf("native Send to the SQS-made queue = %v", err)
+	}
+	// A Query client posting to the queue URL, with no QueueUrl parameter.
+	status, body = post("/123456789012/jobs", "Action=ReceiveMessage&Version=2012-11-05")
+	if status != 200 || !strings.Contains(body, "<Body>native</Body>") {
+		t.Errorf("ReceiveMessage at the queue URL = %d %s", status, body)
+	}
+	status, body = post("/", "Action=GetQueueAttributes&Version=2012-11-05&QueueUrl=x&AttributeName.1=QueueArn")
+	if status != 400 || !strings.Contains(body, "AWS.SimpleQueueService.NonExistentQueue") {
+		t.Errorf("GetQueueAttributes(x) = %d %s", status, body)
+	}
+	// A browser's GET / goes to the dashboard; other paths are not found.
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if resp, err := noFollow.Get(r.url + "/"); err != nil || resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "/ui/" {
+		t.Errorf("GET / = %v, %v; want a redirect to /ui/", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	if status, _ := get(t, r.url+"/nothing-here"); status != http.StatusNotFound {
+		t.Errorf("GET /nothing-here = %d, want 404", status)
+	}
+	if status, _ := get(t, r.url+"/v1/queues/jobs"); status != http.StatusOK {
+		t.Errorf("GET /v1/queues/jobs = %d, want 200", status)
+	}
+}
