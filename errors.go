@@ -32,6 +32,12 @@ var (
 	// ErrTokenInvalid means a subscription confirmation token matches no
 	// pending subscription of the topic.
 	ErrTokenInvalid = errors.New("confirmation token is invalid")
+	// ErrTaskNotFound means the queue has no task with the id, or its
+	// finished status was dropped after the queue's task retention.
+	ErrTaskNotFound = errors.New("task not found")
+	// ErrNotTracked means a task operation was asked of a queue that is not
+	// tracked.
+	ErrNotTracked = errors.New("queue is not tracked")
 	// ErrClosed means the engine is shutting down or has stopped.
 	ErrClosed = errors.New("sluice engine is closed")
 	// ErrUnavailable means the engine cannot accept writes, for example after a

@@ -48,6 +48,9 @@ type QueueConfig struct {
 	ContentBasedDedup bool
 	// Tags are free-form labels.
 	Tags map[string]string
+	// Tasks, when set, makes the queue tracked: each message is a task with
+	// a status kept by the server (see TaskPolicy).
+	Tasks *TaskPolicy
 
 	CreatedAt time.Time // set by the engine
 	UpdatedAt time.Time // set by the engine
@@ -69,6 +72,9 @@ type QueueUpdate struct {
 	// DeadLetter replaces the policy; a policy with an empty Queue removes it.
 	DeadLetter        *DeadLetterPolicy
 	ContentBasedDedup *bool
+	// Tasks replaces the task policy; a policy on an untracked queue makes
+	// it tracked from then on. Tracking cannot be turned off.
+	Tasks *TaskPolicy
 }
 
 // QueueStats is a point-in-time view of a queue.

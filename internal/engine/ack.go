@@ -35,6 +35,10 @@ func (e *Engine) Ack(ctx context.Context, queue string, receipts []string) ([]er
 			if m == nil {
 				continue
 			}
+			if q.tasks != nil {
+				p.finishTask(q, m, sluice.TaskSucceeded, "", nil)
+				continue
+			}
 			p.log(&op{typ: opDelete, queue: q.id, seq: m.seq})
 			q.remove(m)
 			q.stats.acked++

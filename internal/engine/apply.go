@@ -8,6 +8,10 @@ import (
 // changes that are written to the journal, used both online (before the
 // record is logged) and when replaying the journal or a snapshot.
 func (p *partition) apply(o *op, now int64) {
+	if o.typ >= opTaskLease {
+		p.applyTask(o, now)
+		return
+	}
 	if o.typ >= opTopicCreate {
 		p.applyTopic(o, now)
 		return
@@ -16,6 +20,7 @@ func (p *partition) apply(o *op, now int64) {
 		cfg := o.config.config()
 		q := newQueue(p, o.queue, cfg)
 		q.push = o.config.Push
+		q.track()
 		p.queues[cfg.Name] = q
 		p.byID[q.id] = q
 		p.nextQID = max(p.nextQID, o.queue)
@@ -31,12 +36,14 @@ func (p *partition) apply(o *op, now int64) {
 	case opQueueUpdate:
 		q.cfg = o.config.config()
 		q.push = o.config.Push
+		q.track()
 	case opQueueDelete:
 		p.dropQueue(q)
 	case opPurge:
 		for seq, m := range q.msgs {
 			if seq <= o.seq {
 				q.remove(m)
+				q.finished(m, sluice.TaskPurged, now)
 			}
 		}
 	case opSend:
@@ -48,6 +55,7 @@ func (p *partition) apply(o *op, now int64) {
 		}
 		if m.sentAt+int64(q.cfg.Retention) <= now {
 			q.nextSeq = max(q.nextSeq, m.seq+1)
+			q.finished(m, sluice.TaskExpired, m.sentAt+int64(q.cfg.Retention))
 			return // expired while the server was down
 		}
 		q.add(m, now)
@@ -101,6 +109,7 @@ func (p *partition) dropQueue(q *queue) {
 		w.reply(nil, sluice.ErrQueueNotFound)
 	}
 	q.waiters = nil
+	q.dropTasks()
 	delete(p.queues, q.cfg.Name)
 	delete(p.byID, q.id)
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 )
 
 // checkInvariants verifies that a partition's indexes agree with its
@@ -37,6 +38,9 @@ func (p *partition) checkInvariants() error {
 		if q.visible() != ready || q.delayed != delayed || q.inflight != inflight {
 			return fmt.Errorf("queue %s: counts visible=%d delayed=%d inflight=%d, messages say %d/%d/%d",
 				q.cfg.Name, q.visible(), q.delayed, q.inflight, ready, delayed, inflight)
+		}
+		if err := q.checkTasks(); err != nil {
+			return fmt.Errorf("queue %s: %w", q.cfg.Name, err)
 		}
 		if q.fifo {
 			if err := q.checkGroups(); err != nil {
@@ -143,6 +147,36 @@ func (q *queue) checkGroups() error {
 	for _, m := range q.msgs {
 		if !placed[m] {
 			return fmt.Errorf("message %d of group %q is in no group", m.seq, m.group)
+		}
+	}
+	return nil
+}
+
+// checkTasks verifies a tracked queue's task index: every live message is
+// indexed by id, nothing else is, and no finished status names a live task.
+func (q *queue) checkTasks() error {
+	t := q.tasks
+	if t == nil {
+		return nil
+	}
+	if len(t.ids) != len(q.msgs) {
+		return fmt.Errorf("task index holds %d ids for %d messages", len(t.ids), len(q.msgs))
+	}
+	for id, seq := range t.ids {
+		m := q.msgs[seq]
+		if m == nil || m.id != id {
+			return fmt.Errorf("task %s indexed at %d, which holds another message", formatID(id), seq)
+		}
+		if m.receives > 0 && m.task == nil {
+			return fmt.Errorf("task %s delivered %d times has no attempt details", formatID(id), m.receives)
+		}
+		if t.done[id] != nil {
+			return fmt.Errorf("task %s is both live and finished", formatID(id))
+		}
+	}
+	for id, d := range t.done {
+		if d.id != id || !slices.Contains(t.log[t.head:], d) {
+			return fmt.Errorf("finished task %s misfiled", formatID(id))
 		}
 	}
 	return nil

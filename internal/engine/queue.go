@@ -25,7 +25,8 @@ type queue struct {
 	inflight int
 	waiters  []*waiter // parked receives, oldest first
 	stats    counters
-	push     *pushRec // set on the hidden queue of an HTTP subscription
+	push     *pushRec   // set on the hidden queue of an HTTP subscription
+	tasks    *taskIndex // set on tracked queues
 }
 
 type dedupEntry struct {
@@ -62,6 +63,9 @@ func (q *queue) add(m *message, now int64) {
 	m.heapIdx = -1
 	q.msgs[m.seq] = m
 	q.order.push(m)
+	if q.tasks != nil {
+		q.tasks.add(q.p, m)
+	}
 	if m.seq >= q.nextSeq {
 		q.nextSeq = m.seq + 1
 	}
@@ -159,6 +163,9 @@ func (q *queue) remove(m *message) {
 	q.leaveState(m)
 	m.state = stateDeleted
 	delete(q.msgs, m.seq)
+	if q.tasks != nil {
+		delete(q.tasks.ids, m.id)
+	}
 	q.p.live -= m.size()
 	if q.fifo {
 		q.groups.update(q.groups.group(m.group))
@@ -216,6 +223,7 @@ func (q *queue) housekeep(now int64) {
 		}
 		q.order.pop()
 		q.remove(m)
+		q.finished(m, sluice.TaskExpired, m.sentAt+ret)
 		q.stats.expired++
 		// Expiry needs no record: replay drops expired messages the same way.
 	}
@@ -228,6 +236,9 @@ func (q *queue) housekeep(now int64) {
 		if e, ok := q.dedup[d.dedup]; ok && e.expires <= now {
 			delete(q.dedup, d.dedup)
 		}
+	}
+	if q.tasks != nil {
+		q.expireDone(now)
 	}
 }
 

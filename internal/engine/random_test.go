@@ -2,8 +2,10 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -90,11 +92,14 @@ func randomRun(t *testing.T, seed uint64) {
 	h.start()
 	defer func() { h.stop() }()
 	ctx := t.Context()
-	queues := []string{"std", "std-dlq", "q.fifo", "q-dlq.fifo"}
+	queues := []string{"std", "std-dlq", "q.fifo", "q-dlq.fifo", "jobs", "jobs.fifo"}
 	for _, cfg := range []sluice.QueueConfig{
 		{Name: "std-dlq"}, {Name: "q-dlq.fifo"},
 		{Name: "std", DeadLetter: &sluice.DeadLetterPolicy{Queue: "std-dlq", MaxReceives: 3}},
 		{Name: "q.fifo", ContentBasedDedup: true, DeadLetter: &sluice.DeadLetterPolicy{Queue: "q-dlq.fifo", MaxReceives: 3}},
+		{Name: "jobs", DeadLetter: &sluice.DeadLetterPolicy{Queue: "std-dlq", MaxReceives: 9},
+			Tasks: &sluice.TaskPolicy{MaxAttempts: 3, MinBackoff: time.Second, MaxBackoff: 8 * time.Second, Retention: time.Minute}},
+		{Name: "jobs.fifo", ContentBasedDedup: true, Tasks: &sluice.TaskPolicy{MaxAttempts: 2, MinBackoff: 2 * time.Second, Retention: time.Minute}},
 	} {
 		if _, _, err := h.e.CreateQueue(ctx, cfg); err != nil {
 			t.Fatal(err)
@@ -118,6 +123,7 @@ func randomRun(t *testing.T, seed uint64) {
 	type held struct {
 		queue   string
 		receipt string
+		id      string
 	}
 	var leases []held
 	acked := map[string]bool{} // message ids whose ack was confirmed
@@ -133,7 +139,7 @@ func randomRun(t *testing.T, seed uint64) {
 			for range 1 + rng.IntN(5) {
 				n++
 				m := sluice.SendInput{Body: []byte(fmt.Sprint("m", n)), Tenant: fmt.Sprint("t", rng.IntN(3))}
-				if q == "q.fifo" || q == "q-dlq.fifo" {
+				if strings.HasSuffix(q, ".fifo") {
 					m.GroupID = fmt.Sprint("g", rng.IntN(3))
 					m.DedupID = fmt.Sprint("d", n)
 					m.Tenant = ""
@@ -151,7 +157,7 @@ func randomRun(t *testing.T, seed uint64) {
 			vis := time.Duration(1+rng.IntN(30)) * time.Second
 			before, _ := h.e.Stats(ctx, q)
 			deliverable := h.deliverable(q)
-			msgs, err := h.e.Receive(ctx, q, sluice.ReceiveOptions{Max: 1 + rng.IntN(4), VisibilityTimeout: &vis, WaitTime: &zero})
+			msgs, err := h.e.Receive(ctx, q, sluice.ReceiveOptions{Max: 1 + rng.IntN(4), VisibilityTimeout: &vis, WaitTime: &zero, Worker: fmt.Sprint("w", step)})
 			if err != nil {
 				t.Fatalf("step %d: Receive() = %v", step, err)
 			}
@@ -166,7 +172,7 @@ func randomRun(t *testing.T, seed uint64) {
 				if acked[m.ID] && m.SourceQueue == "" {
 					t.Fatalf("step %d: acked message %s delivered again", step, m.ID)
 				}
-				leases = append(leases, held{q, m.Receipt})
+				leases = append(leases, held{q, m.Receipt, m.ID})
 			}
 		case r < 75 && len(leases) > 0:
 			what = "ack"
@@ -178,7 +184,26 @@ func randomRun(t *testing.T, seed uint64) {
 			if err != nil {
 				t.Fatalf("step %d: Ack() = %v", step, err)
 			}
-			_ = errs // stale receipts are expected after redelivery
+			// Stale receipts are expected after redelivery, and acking a
+			// message that is gone succeeds.
+			_ = errs
+		case r < 80 && len(leases) > 0 && strings.HasPrefix(leases[0].queue, "jobs"):
+			l := leases[0]
+			leases = leases[1:]
+			if rng.IntN(2) == 0 {
+				what = "complete"
+				if err := h.e.CompleteTask(ctx, l.queue, l.receipt, []byte("ok")); err == nil {
+					acked[l.id] = true
+				} else if !errors.Is(err, sluice.ErrReceiptStale) {
+					t.Fatalf("step %d: CompleteTask() = %v", step, err)
+				}
+			} else {
+				what = "fail"
+				_, err := h.e.FailTask(ctx, l.queue, l.receipt, sluice.TaskFailure{Error: "e", Permanent: rng.IntN(5) == 0})
+				if err != nil && !errors.Is(err, sluice.ErrReceiptStale) {
+					t.Fatalf("step %d: FailTask() = %v", step, err)
+				}
+			}
 		case r < 82 && len(leases) > 0:
 			what = "nack"
 			i := rng.IntN(len(leases))
@@ -219,6 +244,13 @@ func randomRun(t *testing.T, seed uint64) {
 			h.start()
 		}
 		h.check(step, what)
+		for id := range acked {
+			for _, q := range []string{"jobs", "jobs.fifo"} {
+				if st, err := h.e.TaskStatus(ctx, q, id); err == nil && st.State != sluice.TaskSucceeded {
+					t.Fatalf("step %d (%s): completed task %s is %s", step, what, id, st.State)
+				}
+			}
+		}
 	}
 }
 

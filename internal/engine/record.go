@@ -38,25 +38,30 @@ const (
 	opSubscribe                     // topic id, subscription (JSON); also replaces one
 	opUnsubscribe                   // topic id, subscription id
 	opTopicDedup                    // topic id, FIFO dedup entry and sequence
+	opTaskLease                     // a delivery of a tracked queue's task: opLease plus start and worker
+	opTaskFail                      // a failed attempt: next attempt at, error
+	opTaskFinish                    // a task finished (succeeded, dead, ...); also a kept status in snapshots
+	opTaskState                     // a live task's attempt details (snapshots only)
 )
 
 // queueConfigRec is the JSON form of a queue's config in records. Durations
 // are nanoseconds; it is internal and versioned by the record format.
 type queueConfigRec struct {
-	Name              string            `json:"n"`
-	Type              sluice.QueueType  `json:"t"`
-	VisibilityTimeout time.Duration     `json:"vt"`
-	Delay             time.Duration     `json:"d,omitempty"`
-	Retention         time.Duration     `json:"r"`
-	ReceiveWait       time.Duration     `json:"rw,omitempty"`
-	MaxMessageSize    int               `json:"mms"`
-	DLQ               string            `json:"dlq,omitempty"`
-	MaxReceives       int               `json:"mr,omitempty"`
-	ContentDedup      bool              `json:"cbd,omitempty"`
-	Tags              map[string]string `json:"tags,omitempty"`
-	CreatedAt         int64             `json:"ca"`
-	UpdatedAt         int64             `json:"ua"`
-	Push              *pushRec          `json:"push,omitempty"`
+	Name              string             `json:"n"`
+	Type              sluice.QueueType   `json:"t"`
+	VisibilityTimeout time.Duration      `json:"vt"`
+	Delay             time.Duration      `json:"d,omitempty"`
+	Retention         time.Duration      `json:"r"`
+	ReceiveWait       time.Duration      `json:"rw,omitempty"`
+	MaxMessageSize    int                `json:"mms"`
+	DLQ               string             `json:"dlq,omitempty"`
+	MaxReceives       int                `json:"mr,omitempty"`
+	ContentDedup      bool               `json:"cbd,omitempty"`
+	Tags              map[string]string  `json:"tags,omitempty"`
+	CreatedAt         int64              `json:"ca"`
+	UpdatedAt         int64              `json:"ua"`
+	Push              *pushRec           `json:"push,omitempty"`
+	Tasks             *sluice.TaskPolicy `json:"tasks,omitempty"`
 }
 
 // pushRec marks a hidden queue that holds an HTTP subscription's pending
@@ -78,7 +83,7 @@ func configToRec(c sluice.QueueConfig) queueConfigRec {
 	r := queueConfigRec{
 		Name: c.Name, Type: c.Type, VisibilityTimeout: c.VisibilityTimeout, Delay: c.Delay,
 		Retention: c.Retention, ReceiveWait: c.ReceiveWait, MaxMessageSize: c.MaxMessageSize,
-		ContentDedup: c.ContentBasedDedup, Tags: c.Tags,
+		ContentDedup: c.ContentBasedDedup, Tags: c.Tags, Tasks: c.Tasks,
 		CreatedAt: c.CreatedAt.UnixNano(), UpdatedAt: c.UpdatedAt.UnixNano(),
 	}
 	if c.DeadLetter != nil {
@@ -91,7 +96,7 @@ func (r queueConfigRec) config() sluice.QueueConfig {
 	c := sluice.QueueConfig{
 		Name: r.Name, Type: r.Type, VisibilityTimeout: r.VisibilityTimeout, Delay: r.Delay,
 		Retention: r.Retention, ReceiveWait: r.ReceiveWait, MaxMessageSize: r.MaxMessageSize,
-		ContentBasedDedup: r.ContentDedup, Tags: r.Tags,
+		ContentBasedDedup: r.ContentDedup, Tags: r.Tags, Tasks: r.Tasks,
 		CreatedAt: time.Unix(0, r.CreatedAt).UTC(), UpdatedAt: time.Unix(0, r.UpdatedAt).UTC(),
 	}
 	if r.DLQ != "" {
@@ -116,6 +121,7 @@ type op struct {
 	msgID   [16]byte
 	js      []byte // topic and subscription records: their JSON
 	name    string // subscription id
+	task    taskRec
 }
 
 // msgRec is a message's durable fields.
@@ -258,6 +264,8 @@ func (o *op) encode(b []byte) []byte {
 	case opTopicDelete:
 	case opUnsubscribe:
 		b = appendString(b, o.name)
+	case opTaskLease, opTaskFail, opTaskFinish, opTaskState:
+		b = o.encodeTask(b)
 	}
 	return b
 }
@@ -388,6 +396,8 @@ func decodeOp(rec []byte) (op, error) {
 	case opTopicDelete:
 	case opUnsubscribe:
 		o.name = d.string()
+	case opTaskLease, opTaskFail, opTaskFinish, opTaskState:
+		o.decodeTask(&d)
 	default:
 		return o, fmt.Errorf("%w: unknown type %d", errCorruptRecord, rec[0])
 	}

@@ -80,7 +80,11 @@ func (p *partition) capture() []op {
 				r.visible = m.visible
 			}
 			ops = append(ops, op{typ: opSend, queue: q.id, seq: seq, msg: r})
+			if t := m.task; t != nil {
+				ops = append(ops, op{typ: opTaskState, queue: q.id, seq: seq, task: taskRec{at: t.started, worker: t.worker, err: t.err, failed: t.failed}})
+			}
 		}
+		ops = q.captureTasks(ops)
 	}
 	return append(ops, p.captureTopics(now)...)
 }

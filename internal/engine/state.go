@@ -34,6 +34,7 @@ type message struct {
 	attrs    []byte // encoded by encodeAttrs
 	body     []byte
 	q        *queue
+	task     *taskInfo // attempt details of a tracked queue's task; nil before its first delivery
 }
 
 // size approximates the bytes the message takes in a snapshot.
