@@ -192,7 +192,7 @@ func randomRun(t *testing.T, seed uint64) {
 			leases = leases[1:]
 			if rng.IntN(2) == 0 {
 				what = "complete"
-				if err := h.e.CompleteTask(ctx, l.queue, l.receipt, []byte("ok")); err == nil {
+				if _, err := h.e.CompleteTask(ctx, l.queue, l.receipt, []byte("ok")); err == nil {
 					acked[l.id] = true
 				} else if !errors.Is(err, sluice.ErrReceiptStale) {
 					t.Fatalf("step %d: CompleteTask() = %v", step, err)

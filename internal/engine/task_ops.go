@@ -59,34 +59,40 @@ func (q *queue) runningTask(receipt string) (*message, error) {
 }
 
 // CompleteTask ends a running task of a tracked queue as succeeded with a
-// result, once durable. The receipt is the one its delivery carried; a
-// receipt of an earlier attempt is sluice.ErrReceiptStale. A result over the
-// queue's MaxResultSize is a *sluice.LimitError for "result".
-func (e *Engine) CompleteTask(ctx context.Context, queue, receipt string, result []byte) error {
+// result and returns its status once durable. The receipt is the one its
+// delivery carried; a receipt of an earlier attempt is
+// sluice.ErrReceiptStale. A result over the queue's MaxResultSize is a
+// *sluice.LimitError for "result".
+func (e *Engine) CompleteTask(ctx context.Context, queue, receipt string, result []byte) (sluice.TaskStatus, error) {
 	p := e.partitionFor(queue)
-	_, err := call(ctx, p, func(reply func(struct{}, error)) {
+	return call(ctx, p, func(reply func(sluice.TaskStatus, error)) {
 		if err := e.writable(); err != nil {
-			reply(struct{}{}, err)
+			reply(sluice.TaskStatus{}, err)
 			return
 		}
 		q, err := p.trackedQueue(queue)
 		if err != nil {
-			reply(struct{}{}, err)
+			reply(sluice.TaskStatus{}, err)
 			return
 		}
 		if n := q.cfg.Tasks.MaxResultSize; len(result) > n {
-			reply(struct{}{}, &sluice.LimitError{Field: "result", Limit: int64(n), Got: int64(len(result))})
+			reply(sluice.TaskStatus{}, &sluice.LimitError{Field: "result", Limit: int64(n), Got: int64(len(result))})
 			return
 		}
 		m, err := q.runningTask(receipt)
 		if err != nil {
-			reply(struct{}{}, sluice.WithField("receipt", err))
+			reply(sluice.TaskStatus{}, err)
 			return
 		}
-		p.finishTask(q, m, sluice.TaskSucceeded, "", bytes.Clone(result))
-		durable(p, reply, struct{}{})
+		o := q.finishOp(m, sluice.TaskSucceeded, p.now(), "", "", bytes.Clone(result))
+		p.apply(o, p.now())
+		p.log(o)
+		st := sluice.TaskStatus{ID: formatID(m.id), Queue: q.cfg.Name, State: sluice.TaskSucceeded}
+		if d := q.tasks.done[m.id]; d != nil {
+			st = d.status(q.cfg.Name)
+		}
+		durable(p, reply, st)
 	})
-	return err
 }
 
 // FailTask ends a running task's attempt with an error. The task is retried
@@ -118,7 +124,7 @@ func (e *Engine) FailTask(ctx context.Context, queue, receipt string, f sluice.T
 		}
 		m, err := q.runningTask(receipt)
 		if err != nil {
-			reply(sluice.TaskStatus{}, sluice.WithField("receipt", err))
+			reply(sluice.TaskStatus{}, err)
 			return
 		}
 		now := p.now()

@@ -75,7 +75,7 @@ func TestTaskLifecycle(t *testing.T) {
 		if wait := s.NextAttemptAt.Sub(start); wait < 5*time.Second || wait > 10*time.Second || s.LastError != "database down" {
 			t.Fatalf("failed status = %+v, want the error and a next attempt 5s to 10s away", s)
 		}
-		if err := f.e.CompleteTask(t.Context(), "jobs", msgs[0].Receipt, nil); !errors.Is(err, sluice.ErrReceiptStale) {
+		if _, err := f.e.CompleteTask(t.Context(), "jobs", msgs[0].Receipt, nil); !errors.Is(err, sluice.ErrReceiptStale) {
 			t.Fatalf("CompleteTask(failed attempt's receipt) = %v, want ErrReceiptStale", err)
 		}
 		f.restart()
@@ -93,7 +93,7 @@ func TestTaskLifecycle(t *testing.T) {
 		if s.LastError != "database down" || s.Worker != "w2" {
 			t.Fatalf("second attempt status = %+v, want the last error kept and worker w2", s)
 		}
-		if err := f.e.CompleteTask(t.Context(), "jobs", msgs[0].Receipt, []byte(`{"rows":3}`)); err != nil {
+		if _, err := f.e.CompleteTask(t.Context(), "jobs", msgs[0].Receipt, []byte(`{"rows":3}`)); err != nil {
 			t.Fatalf("CompleteTask() = %v", err)
 		}
 		for range 2 {
@@ -245,10 +245,10 @@ func TestTaskErrors(t *testing.T) {
 		f.send("jobs", sluice.SendInput{Body: []byte("x")})
 		msgs := f.receiveAs("jobs", "w", time.Minute)
 		var le *sluice.LimitError
-		if err := f.e.CompleteTask(ctx, "jobs", msgs[0].Receipt, []byte("too long")); !errors.As(err, &le) || le.Field != "result" {
+		if _, err := f.e.CompleteTask(ctx, "jobs", msgs[0].Receipt, []byte("too long")); !errors.As(err, &le) || le.Field != "result" {
 			t.Fatalf("CompleteTask(big result) = %v, want a limit error on result", err)
 		}
-		if err := f.e.CompleteTask(ctx, "jobs", "nonsense", nil); !errors.Is(err, sluice.ErrReceiptInvalid) {
+		if _, err := f.e.CompleteTask(ctx, "jobs", "nonsense", nil); !errors.Is(err, sluice.ErrReceiptInvalid) {
 			t.Fatalf("CompleteTask(bad receipt) = %v, want ErrReceiptInvalid", err)
 		}
 		neg := -time.Second

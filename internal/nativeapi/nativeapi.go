@@ -46,6 +46,11 @@ type Engine interface {
 	Stats(ctx context.Context, queue string) (sluice.QueueStats, error)
 	Redrive(ctx context.Context, queue string, opts sluice.RedriveOptions) (int, error)
 
+	TaskStatus(ctx context.Context, queue, id string) (sluice.TaskStatus, error)
+	ListTasks(ctx context.Context, queue string, f sluice.TaskFilter) (sluice.TaskPage, error)
+	CompleteTask(ctx context.Context, queue, receipt string, result []byte) (sluice.TaskStatus, error)
+	FailTask(ctx context.Context, queue, receipt string, f sluice.TaskFailure) (sluice.TaskStatus, error)
+
 	CreateTopic(ctx context.Context, cfg sluice.TopicConfig) (t sluice.TopicConfig, created bool, err error)
 	GetTopic(ctx context.Context, name string) (sluice.TopicConfig, error)
 	ListTopics(ctx context.Context, prefix, after string, limit int) ([]sluice.TopicConfig, error)
@@ -138,6 +143,10 @@ var routes = []struct {
 	{"POST", "/v1/queues/{name}/visibility", (*handler).changeVisibility},
 	{"POST", "/v1/queues/{name}/nack", (*handler).nack},
 	{"POST", "/v1/queues/{name}/redrive", (*handler).redrive},
+	{"POST", "/v1/queues/{name}/complete", (*handler).completeTask},
+	{"POST", "/v1/queues/{name}/fail", (*handler).failTask},
+	{"GET", "/v1/queues/{name}/tasks", (*handler).listTasks},
+	{"GET", "/v1/queues/{name}/tasks/{id}", (*handler).getTask},
 	{"POST", "/v1/topics", (*handler).createTopic},
 	{"GET", "/v1/topics", (*handler).listTopics},
 	{"GET", "/v1/topics/{name}", (*handler).getTopic},

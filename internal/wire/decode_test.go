@@ -182,6 +182,8 @@ func TestErrorTable(t *testing.T) {
 		{sluice.ErrSubscriptionNotFound, 404, CodeSubscriptionNotFound},
 		{sluice.ErrTopicExists, 409, CodeTopicExists},
 		{sluice.ErrTokenInvalid, 400, CodeTokenInvalid},
+		{sluice.ErrTaskNotFound, 404, CodeTaskNotFound},
+		{sluice.ErrNotTracked, 400, CodeNotTracked},
 		{sluice.ErrUnavailable, 503, CodeUnavailable},
 		{sluice.ErrClosed, 503, CodeUnavailable},
 		{errors.New("disk on fire"), 500, CodeInternal},
@@ -211,8 +213,8 @@ func TestErrorTable(t *testing.T) {
 			}
 		}
 	}
-	if n := len(Codes()); n != 19 {
-		t.Errorf("Codes() has %d codes, want 19", n)
+	if n := len(Codes()); n != 21 {
+		t.Errorf("Codes() has %d codes, want 21", n)
 	}
 	if _, body := ErrorBodyOf(errors.New("secret detail")); body.Message != "internal error" {
 		t.Errorf("internal error message = %q, want no detail", body.Message)

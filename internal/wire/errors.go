@@ -33,6 +33,8 @@ const (
 	CodeQueueNotFound        = "queue_not_found"
 	CodeTopicNotFound        = "topic_not_found"
 	CodeSubscriptionNotFound = "subscription_not_found"
+	CodeTaskNotFound         = "task_not_found"
+	CodeNotTracked           = "not_tracked"
 	CodeNotFound             = "not_found"
 	CodeMethodNotAllowed     = "method_not_allowed"
 	CodeQueueExists          = "queue_exists"
@@ -64,6 +66,8 @@ var codes = []struct {
 	{CodeQueueNotFound, http.StatusNotFound, sluice.ErrQueueNotFound},
 	{CodeTopicNotFound, http.StatusNotFound, sluice.ErrTopicNotFound},
 	{CodeSubscriptionNotFound, http.StatusNotFound, sluice.ErrSubscriptionNotFound},
+	{CodeTaskNotFound, http.StatusNotFound, sluice.ErrTaskNotFound},
+	{CodeNotTracked, http.StatusBadRequest, sluice.ErrNotTracked},
 	{CodeNotFound, http.StatusNotFound, ErrNotFound},
 	{CodeMethodNotAllowed, http.StatusMethodNotAllowed, ErrMethodNotAllowed},
 	{CodeQueueExists, http.StatusConflict, sluice.ErrQueueExists},

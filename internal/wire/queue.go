@@ -44,6 +44,7 @@ type Queue struct {
 	DeadLetter        *DeadLetter       `json:"dead_letter"` // null when the queue has none
 	ContentBasedDedup bool              `json:"content_based_dedup"`
 	Tags              map[string]string `json:"tags"` // {} when the queue has none
+	Tasks             *TaskPolicy       `json:"tasks,omitempty"` // omitted when the queue is not tracked
 	CreatedAt         time.Time         `json:"created_at,omitzero"`
 	UpdatedAt         time.Time         `json:"updated_at,omitzero"`
 }
@@ -65,6 +66,7 @@ func FromQueueConfig(cfg sluice.QueueConfig) Queue {
 		DeadLetter:        fromDeadLetter(cfg.DeadLetter),
 		ContentBasedDedup: cfg.ContentBasedDedup,
 		Tags:              tags,
+		Tasks:             fromTaskPolicy(cfg.Tasks),
 		CreatedAt:         utc(cfg.CreatedAt),
 		UpdatedAt:         utc(cfg.UpdatedAt),
 	}
@@ -88,6 +90,7 @@ func (q Queue) QueueConfig() sluice.QueueConfig {
 		DeadLetter:        q.DeadLetter.policy(),
 		ContentBasedDedup: q.ContentBasedDedup,
 		Tags:              tags,
+		Tasks:             q.Tasks.policy(),
 		CreatedAt:         q.CreatedAt,
 		UpdatedAt:         q.UpdatedAt,
 	}
@@ -106,6 +109,7 @@ type CreateQueueRequest struct {
 	DeadLetter        *DeadLetter       `json:"dead_letter,omitempty"`
 	ContentBasedDedup bool              `json:"content_based_dedup,omitempty"`
 	Tags              map[string]string `json:"tags,omitempty"`
+	Tasks             *TaskPolicy       `json:"tasks,omitempty"`
 }
 
 // FromCreateQueue returns the request that creates a queue configured as cfg.
@@ -122,6 +126,7 @@ func FromCreateQueue(cfg sluice.QueueConfig) CreateQueueRequest {
 		DeadLetter:        fromDeadLetter(cfg.DeadLetter),
 		ContentBasedDedup: cfg.ContentBasedDedup,
 		Tags:              cfg.Tags,
+		Tasks:             fromTaskPolicy(cfg.Tasks),
 	}
 }
 
@@ -139,6 +144,7 @@ func (r CreateQueueRequest) QueueConfig() sluice.QueueConfig {
 		DeadLetter:        r.DeadLetter.policy(),
 		ContentBasedDedup: r.ContentBasedDedup,
 		Tags:              r.Tags,
+		Tasks:             r.Tasks.policy(),
 	}
 }
 
@@ -153,6 +159,7 @@ type UpdateQueueRequest struct {
 	MaxMessageSize    *int        `json:"max_message_size,omitempty"`
 	DeadLetter        *DeadLetter `json:"dead_letter,omitempty"`
 	ContentBasedDedup *bool       `json:"content_based_dedup,omitempty"`
+	Tasks             *TaskPolicy `json:"tasks,omitempty"`
 }
 
 // UnmarshalJSON implements json.Unmarshaler: it decodes strictly, turns a
@@ -190,6 +197,7 @@ func FromQueueUpdate(u sluice.QueueUpdate) UpdateQueueRequest {
 		MaxMessageSize:    u.MaxMessageSize,
 		DeadLetter:        fromDeadLetter(u.DeadLetter),
 		ContentBasedDedup: u.ContentBasedDedup,
+		Tasks:             fromTaskPolicy(u.Tasks),
 	}
 }
 
@@ -203,6 +211,7 @@ func (r UpdateQueueRequest) QueueUpdate() sluice.QueueUpdate {
 		MaxMessageSize:    r.MaxMessageSize,
 		DeadLetter:        r.DeadLetter.policy(),
 		ContentBasedDedup: r.ContentBasedDedup,
+		Tasks:             r.Tasks.policy(),
 	}
 }
 
