@@ -43,7 +43,7 @@ type Queue struct {
 	MaxMessageSize    int               `json:"max_message_size"`
 	DeadLetter        *DeadLetter       `json:"dead_letter"` // null when the queue has none
 	ContentBasedDedup bool              `json:"content_based_dedup"`
-	Tags              map[string]string `json:"tags"` // {} when the queue has none
+	Tags              map[string]string `json:"tags"`            // {} when the queue has none
 	Tasks             *TaskPolicy       `json:"tasks,omitempty"` // omitted when the queue is not tracked
 	CreatedAt         time.Time         `json:"created_at,omitzero"`
 	UpdatedAt         time.Time         `json:"updated_at,omitzero"`
