@@ -49,9 +49,11 @@ succeeds; with other attributes it fails. Durations take Go syntax (30s, 5m),
 days (4d) or bare seconds.`,
 		`sluice queue create orders
 		sluice queue create --visibility-timeout 2m --dead-letter-queue orders-dlq --max-receives 5 orders
-		sluice queue create --content-based-dedup payments.fifo`)
+		sluice queue create --content-based-dedup payments.fifo
+		sluice queue create --tracked --max-attempts 3 --min-backoff 10s reports`)
 	cf := c.clientFlags()
 	af := c.queueAttrFlags()
+	tf := c.taskFlags()
 	pos, err := c.parse(st, args, 1, 1)
 	if err != nil {
 		return err
@@ -65,6 +67,7 @@ days (4d) or bare seconds.`,
 		ReceiveWait:       *af.receiveWait,
 		MaxMessageSize:    *af.maxMessageSize,
 		ContentBasedDedup: *af.contentBasedDedup,
+		Tasks:             tf.policy(c),
 	}
 	if len(af.tags) > 0 {
 		cfg.Tags = af.tags
@@ -111,6 +114,7 @@ func printQueue(w io.Writer, asJSON bool, q sluice.QueueConfig) error {
 		{"dead-letter queue", dl},
 		{"content-based dedup", fmt.Sprint(q.ContentBasedDedup)},
 		{"tags", formatTags(q.Tags)},
+		{"tasks", formatTaskPolicy(q.Tasks)},
 		{"created", formatTime(q.CreatedAt)},
 		{"updated", formatTime(q.UpdatedAt)},
 	}
