@@ -158,7 +158,7 @@ func (e *Engine) FailTask(ctx context.Context, queue, receipt string, f sluice.T
 }
 
 // TaskStatus returns the status of a task of a tracked queue, or
-// sluice.ErrTaskNotFound.
+// sluice.ErrTaskNotFound. The status is durable: a crash cannot take it back.
 func (e *Engine) TaskStatus(ctx context.Context, queue, id string) (sluice.TaskStatus, error) {
 	tid, ok := parseID(id)
 	if !ok {
@@ -171,12 +171,14 @@ func (e *Engine) TaskStatus(ctx context.Context, queue, id string) (sluice.TaskS
 			reply(sluice.TaskStatus{}, err)
 			return
 		}
+		// Answers wait for the records already logged to be durable, so a
+		// status a client sees survives a crash.
 		if seq, ok := q.tasks.ids[tid]; ok {
-			reply(q.status(q.msgs[seq]), nil)
+			durable(p, reply, q.status(q.msgs[seq]))
 			return
 		}
 		if d := q.tasks.done[tid]; d != nil {
-			reply(d.status(q.cfg.Name), nil)
+			durable(p, reply, d.status(q.cfg.Name))
 			return
 		}
 		reply(sluice.TaskStatus{}, fmt.Errorf("%w: %s", sluice.ErrTaskNotFound, id))
@@ -205,7 +207,7 @@ func (e *Engine) ListTasks(ctx context.Context, queue string, f sluice.TaskFilte
 			reply(sluice.TaskPage{}, err)
 			return
 		}
-		reply(q.listTasks(f, limit), nil)
+		durable(p, reply, q.listTasks(f, limit))
 	})
 }
 
