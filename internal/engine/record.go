@@ -122,6 +122,7 @@ type op struct {
 	js      []byte // topic and subscription records: their JSON
 	name    string // subscription id
 	task    taskRec
+	kept    []*taskDone // snapshots only: finished statuses, encoded one opTaskFinish each
 }
 
 // msgRec is a message's durable fields.

@@ -30,8 +30,9 @@ func sampleOps() []op {
 		{typ: opTaskLease, queue: 8, seq: 4, nonce: 5, visible: 6, count: 2, first: 1, task: taskRec{at: 3, worker: "w"}},
 		{typ: opTaskFail, queue: 8, seq: 4, visible: 60, task: taskRec{at: 7, err: "boom"}},
 		{typ: opTaskFinish, queue: 8, seq: 4, msgID: [16]byte{4}, task: taskRec{
-			state: taskSucceeded, at: 9, attempts: 2, sentAt: 1, started: 8, tenant: "t", worker: "w", err: "e", dlq: "d", result: []byte("r"),
+			full: true, state: taskSucceeded, at: 9, attempts: 2, sentAt: 1, started: 8, tenant: "t", worker: "w", err: "e", dlq: "d", result: []byte("r"),
 		}},
+		{typ: opTaskFinish, queue: 8, seq: 5, msgID: [16]byte{5}, task: taskRec{state: taskDead, at: 9, err: "e", dlq: "d"}},
 		{typ: opTaskState, queue: 8, seq: 5, task: taskRec{failed: true, at: 3, worker: "w", err: "e"}},
 	}
 }

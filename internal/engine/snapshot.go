@@ -93,11 +93,21 @@ func writeSnapshot(w io.Writer, ops []op) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	bw.WriteString(snapshotHeader)
 	var rec, n []byte
-	for i := range ops {
-		rec = ops[i].encode(rec[:0])
+	put := func(o *op) {
+		rec = o.encode(rec[:0])
 		n = binary.AppendUvarint(n[:0], uint64(len(rec)))
 		bw.Write(n)
 		bw.Write(rec)
+	}
+	for i := range ops {
+		if ops[i].kept != nil {
+			for _, d := range ops[i].kept {
+				o := d.finishOp(ops[i].queue)
+				put(&o)
+			}
+			continue
+		}
+		put(&ops[i])
 	}
 	return bw.Flush()
 }

@@ -198,7 +198,29 @@ func (p *partition) applyTask(o *op, now int64) {
 			q.failAttempt(m, t.err, o.visible, now)
 		}
 	case opTaskFinish:
-		if m := q.msgs[o.seq]; m != nil {
+		d := &taskDone{
+			id: o.msgID, seq: o.seq, state: t.state, attempts: int32(t.attempts),
+			sentAt: t.sentAt, started: t.started, at: t.at, tenant: t.tenant,
+			worker: t.worker, err: t.err, dlq: t.dlq, result: t.result,
+		}
+		m := q.msgs[o.seq]
+		if !t.full {
+			// The rest is the live task's; or, when it expired while the
+			// server was down, the expired status's.
+			switch old := q.doneOf(o.msgID); {
+			case m != nil:
+				d.attempts, d.sentAt, d.tenant = m.receives, m.sentAt, m.tenant
+				if m.task != nil {
+					d.started, d.worker = m.task.started, m.task.worker
+					if d.err == "" {
+						d.err = m.task.err
+					}
+				}
+			case old != nil:
+				d.attempts, d.sentAt, d.started, d.tenant, d.worker = old.attempts, old.sentAt, old.started, old.tenant, old.worker
+			}
+		}
+		if m != nil {
 			q.remove(m)
 			if t.state == taskSucceeded {
 				q.stats.acked++
@@ -207,11 +229,7 @@ func (p *partition) applyTask(o *op, now int64) {
 		if q.tasks == nil || t.at+int64(q.cfg.Tasks.Retention) <= now {
 			return
 		}
-		q.keep(&taskDone{
-			id: o.msgID, seq: o.seq, state: t.state, attempts: int32(t.attempts),
-			sentAt: t.sentAt, started: t.started, at: t.at, tenant: t.tenant,
-			worker: t.worker, err: t.err, dlq: t.dlq, result: t.result,
-		})
+		q.keep(d)
 	case opTaskState:
 		if m := q.msgs[o.seq]; m != nil {
 			m.task = &taskInfo{started: t.at, worker: t.worker, err: t.err, failed: t.failed}
@@ -260,19 +278,23 @@ func (q *queue) exhausted(m *message) bool {
 	return dl != nil && int(m.receives) >= dl.MaxReceives
 }
 
-// finishOp returns the record that ends m as s.
-func (q *queue) finishOp(m *message, s sluice.TaskState, at int64, errText, dlq string, result []byte) *op {
-	o := &op{typ: opTaskFinish, queue: q.id, seq: m.seq, msgID: m.id, task: taskRec{
-		state: finishedState(s), at: at, attempts: int64(m.receives), sentAt: m.sentAt,
-		tenant: m.tenant, err: errText, dlq: dlq, result: result,
-	}}
-	if t := m.task; t != nil {
-		o.task.started, o.task.worker = t.started, t.worker
-		if errText == "" {
-			o.task.err = t.err
-		}
+// finishOp returns the record that ends m as s. Its other details are m's,
+// which apply reads from the live message.
+func (q *queue) finishOp(m *message, s sluice.TaskState, at int64, errText, dlq string, result []byte) op {
+	if errText == "" && m.task != nil {
+		errText = m.task.err
 	}
-	return o
+	return op{typ: opTaskFinish, queue: q.id, seq: m.seq, msgID: m.id, task: taskRec{
+		state: finishedState(s), at: at, err: errText, dlq: dlq, result: result,
+	}}
+}
+
+// doneOf returns the kept status of task id, or nil.
+func (q *queue) doneOf(id [16]byte) *taskDone {
+	if q.tasks == nil {
+		return nil
+	}
+	return q.tasks.done[id]
 }
 
 // status returns the status of a live task.

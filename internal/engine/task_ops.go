@@ -13,25 +13,32 @@ import (
 // finishTask ends the live task m as s, journaling it.
 func (p *partition) finishTask(q *queue, m *message, s sluice.TaskState, dlq string, result []byte) {
 	o := q.finishOp(m, s, p.now(), "", dlq, result)
-	p.apply(o, p.now())
-	p.log(o)
+	p.apply(&o, p.now())
+	p.log(&o)
 }
 
-// captureTasks appends the records of q's kept finished statuses.
+// captureTasks appends a record standing for q's kept finished statuses,
+// which writeSnapshot expands. Statuses never change once kept, so the
+// snapshot shares them.
 func (q *queue) captureTasks(ops []op) []op {
 	if q.tasks == nil {
 		return ops
 	}
+	kept := make([]*taskDone, 0, len(q.tasks.done))
 	for _, d := range q.tasks.log[q.tasks.head:] {
-		if q.tasks.done[d.id] != d {
-			continue
+		if q.tasks.done[d.id] == d {
+			kept = append(kept, d)
 		}
-		ops = append(ops, op{typ: opTaskFinish, queue: q.id, seq: d.seq, msgID: d.id, task: taskRec{
-			state: d.state, at: d.at, attempts: int64(d.attempts), sentAt: d.sentAt, started: d.started,
-			tenant: d.tenant, worker: d.worker, err: d.err, dlq: d.dlq, result: d.result,
-		}})
 	}
-	return ops
+	return append(ops, op{typ: opTaskFinish, queue: q.id, kept: kept})
+}
+
+// finishOp returns the record that restores d in queue qid.
+func (d *taskDone) finishOp(qid uint64) op {
+	return op{typ: opTaskFinish, queue: qid, seq: d.seq, msgID: d.id, task: taskRec{
+		full: true, state: d.state, at: d.at, attempts: int64(d.attempts), sentAt: d.sentAt, started: d.started,
+		tenant: d.tenant, worker: d.worker, err: d.err, dlq: d.dlq, result: d.result,
+	}}
 }
 
 // trackedQueue returns the named queue if it is tracked.
@@ -85,8 +92,8 @@ func (e *Engine) CompleteTask(ctx context.Context, queue, receipt string, result
 			return
 		}
 		o := q.finishOp(m, sluice.TaskSucceeded, p.now(), "", "", bytes.Clone(result))
-		p.apply(o, p.now())
-		p.log(o)
+		p.apply(&o, p.now())
+		p.log(&o)
 		st := sluice.TaskStatus{ID: formatID(m.id), Queue: q.cfg.Name, State: sluice.TaskSucceeded}
 		if d := q.tasks.done[m.id]; d != nil {
 			st = d.status(q.cfg.Name)

@@ -6,6 +6,7 @@ import "encoding/binary"
 type taskRec struct {
 	state    taskState
 	failed   bool   // opTaskState: the last attempt failed and none started since
+	full     bool   // opTaskFinish: carries the fields below marked opTaskFinish; else replay takes them from the live message
 	at       int64  // lease start, failure time or finish time
 	attempts int64  // opTaskFinish
 	sentAt   int64  // opTaskFinish
@@ -37,11 +38,16 @@ func (o *op) encodeTask(b []byte) []byte {
 		b = append(b, o.msgID[:]...)
 		b = append(b, byte(t.state))
 		b = binary.AppendVarint(b, t.at)
-		b = binary.AppendVarint(b, t.attempts)
-		b = binary.AppendVarint(b, t.sentAt)
-		b = binary.AppendVarint(b, t.started)
-		b = appendString(b, t.tenant)
-		b = appendString(b, t.worker)
+		if t.full {
+			b = append(b, 1)
+			b = binary.AppendVarint(b, t.attempts)
+			b = binary.AppendVarint(b, t.sentAt)
+			b = binary.AppendVarint(b, t.started)
+			b = appendString(b, t.tenant)
+			b = appendString(b, t.worker)
+		} else {
+			b = append(b, 0)
+		}
 		b = appendString(b, t.err)
 		b = appendString(b, t.dlq)
 		b = appendBytes(b, t.result)
@@ -91,11 +97,20 @@ func (o *op) decodeTask(d *decoder) {
 		o.msgID = d.id()
 		t.state = taskState(d.byte())
 		t.at = d.varint()
-		t.attempts = d.varint()
-		t.sentAt = d.varint()
-		t.started = d.varint()
-		t.tenant = d.string()
-		t.worker = d.string()
+		switch d.byte() {
+		case 0:
+		case 1:
+			t.full = true
+			t.attempts = d.varint()
+			t.sentAt = d.varint()
+			t.started = d.varint()
+			t.tenant = d.string()
+			t.worker = d.string()
+		default:
+			if d.err == nil {
+				d.err = errCorruptRecord
+			}
+		}
 		t.err = d.string()
 		t.dlq = d.string()
 		t.result = append([]byte(nil), d.bytes()...)
