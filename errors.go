@@ -38,6 +38,8 @@ var (
 	// ErrNotTracked means a task operation was asked of a queue that is not
 	// tracked.
 	ErrNotTracked = errors.New("queue is not tracked")
+	// ErrRuleNotFound means no alert rule has the name.
+	ErrRuleNotFound = errors.New("alert rule not found")
 	// ErrClosed means the engine is shutting down or has stopped.
 	ErrClosed = errors.New("sluice engine is closed")
 	// ErrUnavailable means the engine cannot accept writes, for example after a

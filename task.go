@@ -158,3 +158,60 @@ type TaskPage struct {
 	// Next is the cursor of the following page, or zero on the last one.
 	Next uint64
 }
+
+// TaskAgeKind selects active tasks for the Task Monitor.
+type TaskAgeKind string
+
+// Kinds of active tasks the monitor tells apart. Waiting tasks (queued,
+// delayed, failed) are aged from their creation, running ones from the
+// start of their attempt.
+const (
+	AgeWaiting TaskAgeKind = "waiting"
+	AgeRunning TaskAgeKind = "running"
+	// AgeOrphaned tasks are waiting again because a lease expired (or was
+	// given back) without a result: their worker vanished.
+	AgeOrphaned TaskAgeKind = "orphaned"
+	// AgeRetrying tasks are waiting for another attempt after a failed one.
+	AgeRetrying TaskAgeKind = "retrying"
+)
+
+// Valid reports whether k is one of the kinds.
+func (k TaskAgeKind) Valid() bool {
+	switch k {
+	case AgeWaiting, AgeRunning, AgeOrphaned, AgeRetrying:
+		return true
+	}
+	return false
+}
+
+// TaskAges counts a tracked queue's active tasks by age. Bucket i holds the
+// tasks at least Bounds[i] old and younger than Bounds[i+1] (the last is
+// open-ended); tasks younger than Bounds[0] are in no bucket but in the
+// totals.
+type TaskAges struct {
+	Queue  string
+	Bounds []time.Duration
+	AgeCounts
+	// Tenants holds the same counts per tenant, when asked for.
+	Tenants map[string]*AgeCounts
+}
+
+// AgeCounts are the counts of TaskAges for one queue or tenant.
+type AgeCounts struct {
+	Waiting, Running             int // totals
+	WaitingBuckets               []int
+	RunningBuckets               []int
+	Orphaned, Retrying           int
+	OldestWaiting, OldestRunning time.Duration
+}
+
+// TaskAgeQuery selects active tasks of a tracked queue by kind and age,
+// for a listing oldest first.
+type TaskAgeQuery struct {
+	Kind TaskAgeKind
+	// Over and Under bound the age: at least Over, less than Under (zero
+	// Under: no upper bound).
+	Over, Under time.Duration
+	Tenant      string
+	Limit       int // default 100, at most 1000
+}

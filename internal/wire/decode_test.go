@@ -184,6 +184,7 @@ func TestErrorTable(t *testing.T) {
 		{sluice.ErrTokenInvalid, 400, CodeTokenInvalid},
 		{sluice.ErrTaskNotFound, 404, CodeTaskNotFound},
 		{sluice.ErrNotTracked, 400, CodeNotTracked},
+		{sluice.ErrRuleNotFound, 404, CodeRuleNotFound},
 		{sluice.ErrUnavailable, 503, CodeUnavailable},
 		{sluice.ErrClosed, 503, CodeUnavailable},
 		{errors.New("disk on fire"), 500, CodeInternal},
@@ -213,8 +214,8 @@ func TestErrorTable(t *testing.T) {
 			}
 		}
 	}
-	if n := len(Codes()); n != 21 {
-		t.Errorf("Codes() has %d codes, want 21", n)
+	if n := len(Codes()); n != 22 {
+		t.Errorf("Codes() has %d codes, want 22", n)
 	}
 	if _, body := ErrorBodyOf(errors.New("secret detail")); body.Message != "internal error" {
 		t.Errorf("internal error message = %q, want no detail", body.Message)

@@ -35,6 +35,7 @@ const (
 	CodeSubscriptionNotFound = "subscription_not_found"
 	CodeTaskNotFound         = "task_not_found"
 	CodeNotTracked           = "not_tracked"
+	CodeRuleNotFound         = "rule_not_found"
 	CodeNotFound             = "not_found"
 	CodeMethodNotAllowed     = "method_not_allowed"
 	CodeQueueExists          = "queue_exists"
@@ -68,6 +69,7 @@ var codes = []struct {
 	{CodeSubscriptionNotFound, http.StatusNotFound, sluice.ErrSubscriptionNotFound},
 	{CodeTaskNotFound, http.StatusNotFound, sluice.ErrTaskNotFound},
 	{CodeNotTracked, http.StatusBadRequest, sluice.ErrNotTracked},
+	{CodeRuleNotFound, http.StatusNotFound, sluice.ErrRuleNotFound},
 	{CodeNotFound, http.StatusNotFound, ErrNotFound},
 	{CodeMethodNotAllowed, http.StatusMethodNotAllowed, ErrMethodNotAllowed},
 	{CodeQueueExists, http.StatusConflict, sluice.ErrQueueExists},

@@ -1,0 +1,184 @@
+package engine
+
+import (
+	"context"
+
+	"slices"
+	"time"
+
+	"github.com/sluicehq/sluice"
+)
+
+// The Task Monitor's queries: one pass over a tracked queue's live tasks on
+// the partition's goroutine, so that nothing is copied but the answer.
+
+// ageOf classifies a live task at now: its kind (running or waiting), its
+// age, and whether it is orphaned or retrying.
+func ageOf(m *message, now int64) (running bool, age int64, orphaned, retrying bool) {
+	if m.state == stateInFlight {
+		start := m.sentAt
+		if m.task != nil && m.task.started != 0 {
+			start = m.task.started
+		}
+		// A lease past its end is orphaned even before the timer fires.
+		return m.visible > now, now - start, m.visible <= now, false
+	}
+	failed := m.task != nil && m.task.failed
+	return false, now - m.sentAt, m.state == stateReady && m.receives > 0 && !failed, failed
+}
+
+// TaskAges counts a tracked queue's active tasks in age buckets bounded by
+// bounds (ascending), per tenant too when perTenant is set.
+func (e *Engine) TaskAges(ctx context.Context, queue string, bounds []time.Duration, perTenant bool) (sluice.TaskAges, error) {
+	if !slices.IsSorted(bounds) || len(bounds) > 32 {
+		return sluice.TaskAges{}, sluice.Invalid("buckets", "must be at most 32 ascending durations")
+	}
+	p := e.partitionFor(queue)
+	return call(ctx, p, func(reply func(sluice.TaskAges, error)) {
+		q, err := p.trackedQueue(queue)
+		if err != nil {
+			reply(sluice.TaskAges{}, err)
+			return
+		}
+		reply(q.ages(bounds, perTenant, p.now()), nil)
+	})
+}
+
+func newAgeCounts(n int) *sluice.AgeCounts {
+	return &sluice.AgeCounts{WaitingBuckets: make([]int, n), RunningBuckets: make([]int, n)}
+}
+
+func (q *queue) ages(bounds []time.Duration, perTenant bool, now int64) sluice.TaskAges {
+	r := sluice.TaskAges{Queue: q.cfg.Name, Bounds: slices.Clone(bounds), AgeCounts: *newAgeCounts(len(bounds))}
+	if perTenant {
+		r.Tenants = map[string]*sluice.AgeCounts{}
+	}
+	var tenant *sluice.AgeCounts
+	tenantName := "\x00"
+	for _, m := range q.order.buf[q.order.head:] {
+		if m.state == stateDeleted || m.state == stateMoving || m.q != q {
+			continue
+		}
+		running, age, orphaned, retrying := ageOf(m, now)
+		i := bucketOf(bounds, age)
+		count := func(c *sluice.AgeCounts) {
+			if running {
+				c.Running++
+				c.OldestRunning = max(c.OldestRunning, time.Duration(age))
+				if i >= 0 {
+					c.RunningBuckets[i]++
+				}
+			} else {
+				c.Waiting++
+				c.OldestWaiting = max(c.OldestWaiting, time.Duration(age))
+				if i >= 0 {
+					c.WaitingBuckets[i]++
+				}
+			}
+			if orphaned {
+				c.Orphaned++
+			}
+			if retrying {
+				c.Retrying++
+			}
+		}
+		count(&r.AgeCounts)
+		if perTenant {
+			if m.tenant != tenantName {
+				tenantName = m.tenant
+				if tenant = r.Tenants[m.tenant]; tenant == nil {
+					tenant = newAgeCounts(len(bounds))
+					r.Tenants[m.tenant] = tenant
+				}
+			}
+			count(tenant)
+		}
+	}
+	return r
+}
+
+// bucketOf returns the index of the last bound at most age, or -1.
+func bucketOf(bounds []time.Duration, age int64) int {
+	i := len(bounds) - 1
+	for i >= 0 && int64(bounds[i]) > age {
+		i--
+	}
+	return i
+}
+
+// OldestTasks lists a tracked queue's active tasks of q.Kind within its age
+// range, oldest first.
+func (e *Engine) OldestTasks(ctx context.Context, queue string, aq sluice.TaskAgeQuery) ([]sluice.TaskStatus, error) {
+	if !aq.Kind.Valid() {
+		return nil, sluice.Invalid("kind", "%q is not waiting, running, orphaned or retrying", aq.Kind)
+	}
+	if aq.Over < 0 || aq.Under < 0 {
+		return nil, sluice.Invalid("over", "ages must not be negative")
+	}
+	limit := aq.Limit
+	if limit == 0 {
+		limit = 100
+	}
+	if limit < 0 || limit > 1000 {
+		return nil, sluice.Invalid("limit", "%d is outside 1 to 1000", limit)
+	}
+	p := e.partitionFor(queue)
+	return call(ctx, p, func(reply func([]sluice.TaskStatus, error)) {
+		q, err := p.trackedQueue(queue)
+		if err != nil {
+			reply(nil, err)
+			return
+		}
+		reply(q.oldestTasks(aq, limit, p.now()), nil)
+	})
+}
+
+func (q *queue) oldestTasks(aq sluice.TaskAgeQuery, limit int, now int64) []sluice.TaskStatus {
+	type hit struct {
+		m   *message
+		age int64
+	}
+	var hits []hit
+	for _, m := range q.order.buf[q.order.head:] {
+		if m.state == stateDeleted || m.state == stateMoving || m.q != q || aq.Tenant != "" && m.tenant != aq.Tenant {
+			continue
+		}
+		running, age, orphaned, retrying := ageOf(m, now)
+		switch aq.Kind {
+		case sluice.AgeRunning:
+			if !running {
+				continue
+			}
+		case sluice.AgeWaiting:
+			if running {
+				continue
+			}
+		case sluice.AgeOrphaned:
+			if !orphaned {
+				continue
+			}
+		case sluice.AgeRetrying:
+			if !retrying {
+				continue
+			}
+		}
+		if age < int64(aq.Over) || aq.Under > 0 && age >= int64(aq.Under) {
+			continue
+		}
+		hits = append(hits, hit{m, age})
+		// Waiting tasks are aged from creation, the order of q.order: the
+		// first found are the oldest.
+		if aq.Kind != sluice.AgeRunning && len(hits) == limit {
+			break
+		}
+	}
+	slices.SortStableFunc(hits, func(a, b hit) int { return compareSeq(uint64(b.age), uint64(a.age)) })
+	if len(hits) > limit {
+		hits = hits[:limit]
+	}
+	out := make([]sluice.TaskStatus, len(hits))
+	for i, h := range hits {
+		out[i] = q.status(h.m)
+	}
+	return out
+}
