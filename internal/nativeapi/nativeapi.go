@@ -78,6 +78,9 @@ type Options struct {
 	// MaxSendBatch messages of MaxMessageSize bytes in base64, bounded to
 	// 64 MiB but never less than one such message.
 	MaxRequestBytes int64
+	// Monitor serves /v1/monitor (default: none; those endpoints answer
+	// not_found).
+	Monitor Monitor
 }
 
 // maxRequestBytes returns the default cap on request bodies for limits l.
@@ -95,6 +98,7 @@ func New(e Engine, opts Options) http.Handler {
 		engine:  e,
 		log:     opts.Logger,
 		maxBody: opts.MaxRequestBytes,
+		mon:     opts.Monitor,
 		mux:     http.NewServeMux(),
 	}
 	if h.log == nil {
@@ -113,6 +117,7 @@ type handler struct {
 	engine  Engine
 	log     *slog.Logger
 	maxBody int64
+	mon     Monitor
 	mux     *http.ServeMux
 	// buffers holds *[]byte response buffers for writeAppended.
 	buffers sync.Pool
@@ -162,6 +167,14 @@ var routes = []struct {
 	{"GET", "/v1/topics/{name}/confirm", (*handler).confirmByLink},
 	{"POST", "/v1/topics/{name}/confirm", (*handler).confirmByBody},
 	{"GET", "/v1/subscriptions", (*handler).listAllSubscriptions},
+	{"GET", "/v1/monitor/buckets", (*handler).monitorBuckets},
+	{"GET", "/v1/monitor/tasks", (*handler).monitorTasks},
+	{"GET", "/v1/monitor/rules", (*handler).listRules},
+	{"PUT", "/v1/monitor/rules/{rule}", (*handler).putRule},
+	{"GET", "/v1/monitor/rules/{rule}", (*handler).getRule},
+	{"DELETE", "/v1/monitor/rules/{rule}", (*handler).deleteRule},
+	{"GET", "/v1/monitor/alerts", (*handler).listAlerts},
+	{"GET", "/v1/monitor/status", (*handler).monitorStatus},
 }
 
 // register installs routes on h.mux, with a 405 for each path's other

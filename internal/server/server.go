@@ -25,6 +25,7 @@ import (
 	"github.com/sluicehq/sluice/internal/engine"
 	"github.com/sluicehq/sluice/internal/journal"
 	"github.com/sluicehq/sluice/internal/journal/filejournal"
+	"github.com/sluicehq/sluice/internal/monitor"
 	"github.com/sluicehq/sluice/internal/push"
 )
 
@@ -75,6 +76,11 @@ type Config struct {
 	// PushClient sends the deliveries of HTTP(S) subscriptions (default
 	// push.NewHTTPClient()).
 	PushClient *http.Client
+	// MonitorBuckets are the Task Monitor's age buckets (default
+	// monitor.DefaultBuckets).
+	MonitorBuckets []time.Duration
+	// MonitorInterval is how often alert rules are evaluated (default 15s).
+	MonitorInterval time.Duration
 }
 
 // Server is one Sluice node. Create it with New and start it with Run.
@@ -85,6 +91,7 @@ type Server struct {
 	journals []*filejournal.Journal
 	engine   *engine.Engine
 	push     *push.Worker
+	monitor  *monitor.Monitor
 	ln       net.Listener
 	http     *http.Server
 
@@ -155,6 +162,15 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		Logger:     s.log,
 		BaseURL:    cmp.Or(cfg.PublicURL, "http://"+s.ln.Addr().String()),
 	})
+	s.monitor, err = monitor.New(s.engine, monitor.Options{
+		Buckets:   cfg.MonitorBuckets,
+		Interval:  cfg.MonitorInterval,
+		RulesFile: filepath.Join(cfg.DataDir, "monitor-rules.json"),
+		Logger:    s.log.With("component", "monitor"),
+	})
+	if err != nil {
+		return nil, err
+	}
 	// Requests still running when shutdown cancels them see the cause
 	// sluice.ErrClosed, which tells them from a client that went away.
 	baseCtx, cancel := context.WithCancelCause(context.Background())
@@ -223,6 +239,7 @@ func (s *Server) Run(ctx context.Context) error {
 		defer close(pushDone)
 		return s.push.Run(gctx)
 	})
+	g.Go(func() error { return s.monitor.Run(gctx) })
 	g.Go(func() error {
 		<-gctx.Done()
 		defer stopEngine()

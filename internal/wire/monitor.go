@@ -129,3 +129,46 @@ func (d TaskAges) TaskAges() sluice.TaskAges {
 	}
 	return a
 }
+
+// ParseAge parses a duration query parameter ("45m", or seconds).
+func ParseAge(field, s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		var ok bool
+		d, ok = parseDuration([]byte(s)) // a number of seconds
+		if !ok {
+			d = -1
+		}
+	}
+	if d < 0 {
+		return 0, sluice.Invalid(field, "%q is not a duration such as 45m", s)
+	}
+	return d, nil
+}
+
+// BucketsResponse is the body of GET /v1/monitor/buckets.
+type BucketsResponse struct {
+	Queues []TaskAges `json:"queues"`
+}
+
+// MonitorTasksResponse is the body of GET /v1/monitor/tasks: the tasks,
+// oldest first.
+type MonitorTasksResponse struct {
+	Tasks []Task `json:"tasks"`
+}
+
+// RulesResponse is the body of GET /v1/monitor/rules.
+type RulesResponse struct {
+	Rules []AlertRule `json:"rules"`
+}
+
+// AlertsResponse is the body of GET /v1/monitor/alerts.
+type AlertsResponse struct {
+	Alerts []Alert `json:"alerts"`
+}
+
+// MonitorStatus is the body of GET /v1/monitor/status.
+type MonitorStatus struct {
+	LastEvaluatedAt time.Time `json:"last_evaluated_at,omitzero"`
+	Healthy         bool      `json:"healthy"`
+}
