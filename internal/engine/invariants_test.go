@@ -174,6 +174,24 @@ func (q *queue) checkTasks() error {
 			return fmt.Errorf("task %s is both live and finished", formatID(id))
 		}
 	}
+	if len(t.active) != len(q.msgs) {
+		return fmt.Errorf("active-task table holds %d records for %d messages", len(t.active), len(q.msgs))
+	}
+	for i := range t.active {
+		r := t.active[i]
+		m := r.m
+		if q.msgs[m.seq] != m || int(m.tidx) != i+1 {
+			return fmt.Errorf("active-task record %d names message %d at %d", i, m.seq, m.tidx)
+		}
+		want := r
+		t.sync(m)
+		if t.active[i] != want {
+			return fmt.Errorf("active-task record of %d is stale: %+v, message says %+v", m.seq, want, t.active[i])
+		}
+		if t.tenants[r.tenant] != m.tenant {
+			return fmt.Errorf("active-task record of %d has tenant %q, message %q", m.seq, t.tenants[r.tenant], m.tenant)
+		}
+	}
 	for id, d := range t.done {
 		if d.id != id || !slices.Contains(t.log[t.head:], d) {
 			return fmt.Errorf("finished task %s misfiled", formatID(id))

@@ -33,6 +33,7 @@ func recOf(m *message) msgRec {
 // the queue has a dead-letter queue.
 func (p *partition) deadLetter(q *queue, m *message) {
 	m.state = stateMoving
+	q.syncTask(m)
 	q.stats.deadLettered++
 	if q.tasks != nil && (m.task == nil || !m.task.failed) {
 		if m.task == nil {
@@ -177,6 +178,7 @@ func (e *Engine) Redrive(ctx context.Context, queue string, opts sluice.RedriveO
 				break
 			}
 			m.state = stateMoving
+			q.syncTask(m)
 			rec := recOf(m)
 			rec.source = ""
 			out = append(out, moving{seq: m.seq, rec: rec, dst: dst})

@@ -87,6 +87,7 @@ func (q *queue) add(m *message, now int64) {
 	if q.fifo {
 		q.groups.update(q.groups.group(m.group))
 	}
+	q.syncTask(m)
 }
 
 // setReady makes m deliverable. fresh says it follows every message already
@@ -94,6 +95,7 @@ func (q *queue) add(m *message, now int64) {
 func (q *queue) setReady(m *message, fresh bool) {
 	m.state = stateReady
 	m.visible = 0
+	q.syncTask(m)
 	if q.fifo {
 		q.groups.count++
 		return
@@ -104,6 +106,7 @@ func (q *queue) setReady(m *message, fresh bool) {
 func (q *queue) setInvisible(m *message, s msgState, until int64) {
 	m.state = s
 	m.visible = until
+	q.syncTask(m)
 	if s == stateDelayed {
 		q.delayed++
 	} else {
@@ -165,6 +168,7 @@ func (q *queue) remove(m *message) {
 	delete(q.msgs, m.seq)
 	if q.tasks != nil {
 		delete(q.tasks.ids, m.id)
+		q.tasks.deactivate(m)
 	}
 	q.p.live -= m.size()
 	if q.fifo {
@@ -188,6 +192,7 @@ func (q *queue) lease(m *message, nonce uint64, until, now int64) {
 	m.visible = until
 	q.inflight++
 	heap.Push(&q.p.timers, m)
+	q.syncTask(m)
 }
 
 // setVisibility moves an in-flight message's deadline; at or before now it
@@ -199,6 +204,7 @@ func (q *queue) setVisibility(m *message, until, now int64) {
 	if until > now {
 		m.visible = until
 		heap.Fix(&q.p.timers, int(m.heapIdx))
+		q.syncTask(m)
 		return
 	}
 	heap.Remove(&q.p.timers, int(m.heapIdx))

@@ -79,6 +79,11 @@ func (d *taskDone) size() int64 {
 // goroutine.
 type taskIndex struct {
 	ids  map[[16]byte]uint64    // live task id -> sequence
+	// active holds the live tasks for the monitor's scans, in no order;
+	// tenants interns their tenants.
+	active    []activeRec
+	tenants   []string
+	tenantIDs map[string]int32
 	done map[[16]byte]*taskDone // finished tasks kept for the retention
 	log  []*taskDone            // finished tasks in order of finishing
 	head int                    // first live entry of log
@@ -90,11 +95,13 @@ func (q *queue) track() {
 		return
 	}
 	q.tasks = &taskIndex{
-		ids:  make(map[[16]byte]uint64, len(q.msgs)),
-		done: make(map[[16]byte]*taskDone),
+		ids:       make(map[[16]byte]uint64, len(q.msgs)),
+		done:      make(map[[16]byte]*taskDone),
+		tenantIDs: make(map[string]int32),
 	}
 	for seq, m := range q.msgs {
 		q.tasks.ids[m.id] = seq
+		q.tasks.activate(m)
 	}
 }
 
@@ -102,6 +109,7 @@ func (q *queue) track() {
 // again: its finished status goes.
 func (t *taskIndex) add(p *partition, m *message) {
 	t.ids[m.id] = m.seq
+	t.activate(m)
 	if d := t.done[m.id]; d != nil {
 		delete(t.done, m.id)
 		p.live -= d.size()
@@ -233,6 +241,7 @@ func (p *partition) applyTask(o *op, now int64) {
 	case opTaskState:
 		if m := q.msgs[o.seq]; m != nil {
 			m.task = &taskInfo{started: t.at, worker: t.worker, err: t.err, failed: t.failed}
+			q.syncTask(m)
 		}
 	}
 }
@@ -243,6 +252,7 @@ func (q *queue) started(m *message, at int64, worker string) {
 		m.task = &taskInfo{}
 	}
 	m.task.started, m.task.worker, m.task.failed = at, worker, false
+	q.syncTask(m)
 }
 
 // failAttempt ends m's attempt with an error and delays it until next.

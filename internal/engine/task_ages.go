@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"container/heap"
 	"context"
 
 	"slices"
@@ -50,48 +51,48 @@ func newAgeCounts(n int) *sluice.AgeCounts {
 
 func (q *queue) ages(bounds []time.Duration, perTenant bool, now int64) sluice.TaskAges {
 	r := sluice.TaskAges{Queue: q.cfg.Name, Bounds: slices.Clone(bounds), AgeCounts: *newAgeCounts(len(bounds))}
+	var tenants []*sluice.AgeCounts // by tenant id
 	if perTenant {
 		r.Tenants = map[string]*sluice.AgeCounts{}
+		tenants = make([]*sluice.AgeCounts, len(q.tasks.tenants))
 	}
-	var tenant *sluice.AgeCounts
-	tenantName := "\x00"
-	for _, m := range q.order.buf[q.order.head:] {
-		if m.state == stateDeleted || m.state == stateMoving || m.q != q {
+	count := func(c *sluice.AgeCounts, running bool, age int64, i int, orphaned, retrying bool) {
+		if running {
+			c.Running++
+			c.OldestRunning = max(c.OldestRunning, time.Duration(age))
+			if i >= 0 {
+				c.RunningBuckets[i]++
+			}
+		} else {
+			c.Waiting++
+			c.OldestWaiting = max(c.OldestWaiting, time.Duration(age))
+			if i >= 0 {
+				c.WaitingBuckets[i]++
+			}
+		}
+		if orphaned {
+			c.Orphaned++
+		}
+		if retrying {
+			c.Retrying++
+		}
+	}
+	for k := range q.tasks.active {
+		rec := &q.tasks.active[k]
+		skip, running, age, orphaned, retrying := rec.classify(now)
+		if skip {
 			continue
 		}
-		running, age, orphaned, retrying := ageOf(m, now)
 		i := bucketOf(bounds, age)
-		count := func(c *sluice.AgeCounts) {
-			if running {
-				c.Running++
-				c.OldestRunning = max(c.OldestRunning, time.Duration(age))
-				if i >= 0 {
-					c.RunningBuckets[i]++
-				}
-			} else {
-				c.Waiting++
-				c.OldestWaiting = max(c.OldestWaiting, time.Duration(age))
-				if i >= 0 {
-					c.WaitingBuckets[i]++
-				}
-			}
-			if orphaned {
-				c.Orphaned++
-			}
-			if retrying {
-				c.Retrying++
-			}
-		}
-		count(&r.AgeCounts)
+		count(&r.AgeCounts, running, age, i, orphaned, retrying)
 		if perTenant {
-			if m.tenant != tenantName {
-				tenantName = m.tenant
-				if tenant = r.Tenants[m.tenant]; tenant == nil {
-					tenant = newAgeCounts(len(bounds))
-					r.Tenants[m.tenant] = tenant
-				}
+			c := tenants[rec.tenant]
+			if c == nil {
+				c = newAgeCounts(len(bounds))
+				tenants[rec.tenant] = c
+				r.Tenants[q.tasks.tenants[rec.tenant]] = c
 			}
-			count(tenant)
+			count(c, running, age, i, orphaned, retrying)
 		}
 	}
 	return r
@@ -134,16 +135,25 @@ func (e *Engine) OldestTasks(ctx context.Context, queue string, aq sluice.TaskAg
 }
 
 func (q *queue) oldestTasks(aq sluice.TaskAgeQuery, limit int, now int64) []sluice.TaskStatus {
-	type hit struct {
-		m   *message
-		age int64
+	tenant := int32(-1)
+	if aq.Tenant != "" {
+		id, ok := q.tasks.tenantIDs[aq.Tenant]
+		if !ok {
+			return []sluice.TaskStatus{}
+		}
+		tenant = id
 	}
-	var hits []hit
-	for _, m := range q.order.buf[q.order.head:] {
-		if m.state == stateDeleted || m.state == stateMoving || m.q != q || aq.Tenant != "" && m.tenant != aq.Tenant {
+	// The limit oldest hits, in a heap with the youngest on top.
+	hits := &ageHeap{}
+	for k := range q.tasks.active {
+		rec := &q.tasks.active[k]
+		if tenant >= 0 && rec.tenant != tenant {
 			continue
 		}
-		running, age, orphaned, retrying := ageOf(m, now)
+		skip, running, age, orphaned, retrying := rec.classify(now)
+		if skip {
+			continue
+		}
 		switch aq.Kind {
 		case sluice.AgeRunning:
 			if !running {
@@ -165,20 +175,42 @@ func (q *queue) oldestTasks(aq sluice.TaskAgeQuery, limit int, now int64) []slui
 		if age < int64(aq.Over) || aq.Under > 0 && age >= int64(aq.Under) {
 			continue
 		}
-		hits = append(hits, hit{m, age})
-		// Waiting tasks are aged from creation, the order of q.order: the
-		// first found are the oldest.
-		if aq.Kind != sluice.AgeRunning && len(hits) == limit {
-			break
+		switch {
+		case hits.Len() < limit:
+			heap.Push(hits, ageHit{rec.m, age})
+		case age > (*hits)[0].age || age == (*hits)[0].age && rec.m.seq < (*hits)[0].m.seq:
+			(*hits)[0] = ageHit{rec.m, age}
+			heap.Fix(hits, 0)
 		}
 	}
-	slices.SortStableFunc(hits, func(a, b hit) int { return compareSeq(uint64(b.age), uint64(a.age)) })
-	if len(hits) > limit {
-		hits = hits[:limit]
-	}
-	out := make([]sluice.TaskStatus, len(hits))
-	for i, h := range hits {
-		out[i] = q.status(h.m)
+	out := make([]sluice.TaskStatus, hits.Len())
+	for i := len(out) - 1; i >= 0; i-- {
+		out[i] = q.status(heap.Pop(hits).(ageHit).m)
 	}
 	return out
+}
+
+type ageHit struct {
+	m   *message
+	age int64
+}
+
+// ageHeap keeps the youngest hit (and of equal ages the latest sent) on
+// top.
+type ageHeap []ageHit
+
+func (h ageHeap) Len() int { return len(h) }
+func (h ageHeap) Less(i, j int) bool {
+	if h[i].age != h[j].age {
+		return h[i].age < h[j].age
+	}
+	return h[i].m.seq > h[j].m.seq
+}
+func (h ageHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *ageHeap) Push(x any)   { *h = append(*h, x.(ageHit)) }
+func (h *ageHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }
