@@ -78,15 +78,15 @@ func (d *taskDone) size() int64 {
 // taskIndex is a tracked queue's task bookkeeping, owned by its partition's
 // goroutine.
 type taskIndex struct {
-	ids  map[[16]byte]uint64    // live task id -> sequence
+	ids map[[16]byte]uint64 // live task id -> sequence
 	// active holds the live tasks for the monitor's scans, in no order;
 	// tenants interns their tenants.
 	active    []activeRec
 	tenants   []string
 	tenantIDs map[string]int32
-	done map[[16]byte]*taskDone // finished tasks kept for the retention
-	log  []*taskDone            // finished tasks in order of finishing
-	head int                    // first live entry of log
+	done      map[[16]byte]*taskDone // finished tasks kept for the retention
+	log       []*taskDone            // finished tasks in order of finishing
+	head      int                    // first live entry of log
 }
 
 // track sets up q's task index when its config makes it tracked.
