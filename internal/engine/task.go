@@ -81,12 +81,13 @@ type taskIndex struct {
 	ids map[[16]byte]uint64 // live task id -> sequence
 	// active holds the live tasks for the monitor's scans, in no order;
 	// tenants interns their tenants.
-	active    []activeRec
-	tenants   []string
-	tenantIDs map[string]int32
-	done      map[[16]byte]*taskDone // finished tasks kept for the retention
-	log       []*taskDone            // finished tasks in order of finishing
-	head      int                    // first live entry of log
+	active     []activeRec
+	tenants    []string
+	tenantIDs  map[string]int32
+	lastTenant int32                  // the tenant interned last
+	done       map[[16]byte]*taskDone // finished tasks kept for the retention
+	log        []*taskDone            // finished tasks in order of finishing
+	head       int                    // first live entry of log
 }
 
 // track sets up q's task index when its config makes it tracked.
@@ -142,12 +143,10 @@ func (q *queue) finished(m *message, s sluice.TaskState, at int64) {
 	q.keep(d)
 }
 
-// keep adds a finished status, unless its retention has already passed.
+// keep adds a finished status. A task finishes once while live, so there
+// is no status to replace but in replay (see applyTask).
 func (q *queue) keep(d *taskDone) {
 	t := q.tasks
-	if old := t.done[d.id]; old != nil {
-		q.p.live -= old.size()
-	}
 	t.done[d.id] = d
 	t.log = append(t.log, d)
 	q.p.live += d.size()
@@ -215,8 +214,7 @@ func (p *partition) applyTask(o *op, now int64) {
 		if !t.full {
 			// The rest is the live task's; or, when it expired while the
 			// server was down, the expired status's.
-			switch old := q.doneOf(o.msgID); {
-			case m != nil:
+			if m != nil {
 				d.attempts, d.sentAt, d.tenant = m.receives, m.sentAt, m.tenant
 				if m.task != nil {
 					d.started, d.worker = m.task.started, m.task.worker
@@ -224,8 +222,13 @@ func (p *partition) applyTask(o *op, now int64) {
 						d.err = m.task.err
 					}
 				}
-			case old != nil:
+			} else if old := q.doneOf(o.msgID); old != nil {
 				d.attempts, d.sentAt, d.started, d.tenant, d.worker = old.attempts, old.sentAt, old.started, old.tenant, old.worker
+			}
+		}
+		if m == nil {
+			if old := q.doneOf(o.msgID); old != nil {
+				p.live -= old.size() // replaced below
 			}
 		}
 		if m != nil {

@@ -25,7 +25,11 @@ const (
 
 // tenantID interns a tenant name.
 func (t *taskIndex) tenantID(name string) int32 {
+	if t.lastTenant < int32(len(t.tenants)) && t.tenants[t.lastTenant] == name {
+		return t.lastTenant // runs of one tenant's sends skip the map
+	}
 	id, ok := t.tenantIDs[name]
+	defer func() { t.lastTenant = id }()
 	if !ok {
 		id = int32(len(t.tenants))
 		t.tenants = append(t.tenants, name)
