@@ -222,9 +222,11 @@ cannot change. --dead-letter-queue "" removes the dead-letter queue; --tag
 adds or replaces tags and --untag removes them. Prints the new configuration.`,
 		`sluice queue update --visibility-timeout 5m orders
 		sluice queue update --dead-letter-queue orders-dlq --max-receives 3 orders
-		sluice queue update --tag team=billing --untag owner orders`)
+		sluice queue update --tag team=billing --untag owner orders
+		sluice queue update --tracked --max-attempts 3 reports`)
 	cf := c.clientFlags()
 	af := c.queueAttrFlags()
+	tf := c.taskFlags()
 	var untag stringList
 	c.fs.Var(&untag, "untag", "remove the tag `key` (repeatable)")
 	pos, err := c.parse(st, args, 1, 1)
@@ -255,6 +257,18 @@ adds or replaces tags and --untag removes them. Prints the new configuration.`,
 	cl, err := cf.client()
 	if err != nil {
 		return err
+	}
+	if p := tf.policy(c); p != nil {
+		// Only the task flags given change: start from the current policy.
+		cur, err := cl.GetQueue(ctx, name)
+		if err != nil {
+			return err
+		}
+		if cur.Tasks != nil {
+			merged := *cur.Tasks
+			p = tf.merge(c, merged)
+		}
+		u.Tasks, changed = p, true
 	}
 	if c.isSet("dead-letter-queue") || c.isSet("max-receives") {
 		dl := &sluice.DeadLetterPolicy{Queue: *af.deadLetterQueue, MaxReceives: *af.maxReceives}

@@ -48,6 +48,26 @@ func (f *taskFlags) policy(c *cmd) *sluice.TaskPolicy {
 	}
 }
 
+// merge returns cur with the fields whose flags were given replaced.
+func (f *taskFlags) merge(c *cmd, cur sluice.TaskPolicy) *sluice.TaskPolicy {
+	if c.isSet("max-attempts") {
+		cur.MaxAttempts = *f.maxAttempts
+	}
+	if c.isSet("min-backoff") {
+		cur.MinBackoff = *f.minBackoff
+	}
+	if c.isSet("max-backoff") {
+		cur.MaxBackoff = *f.maxBackoff
+	}
+	if c.isSet("task-retention") {
+		cur.Retention = *f.retention
+	}
+	if c.isSet("max-result-size") {
+		cur.MaxResultSize = *f.resultSize
+	}
+	return &cur
+}
+
 func formatTaskPolicy(p *sluice.TaskPolicy) string {
 	if p == nil {
 		return "-"

@@ -55,4 +55,15 @@ func TestTaskCommands(t *testing.T) {
 	wantFailure(t, "wait for a dead task", f.run("task", "wait", "reports", bad.ID), 1, "is dead", "no data")
 	wantFailure(t, "bad state", f.run("task", "list", "reports", "--state", "lost"), 2, "lost")
 	wantFailure(t, "unknown task", f.run("task", "get", "reports", "nope"), 1, "task not found")
+
+	var q wire.Queue
+	f.okJSON(&q, "queue", "update", "--min-backoff", "7s", "reports")
+	if q.Tasks == nil || q.Tasks.MaxAttempts != 1 || q.Tasks.MinBackoff != wire.Duration(7*time.Second) {
+		t.Errorf("queue update --min-backoff 7s = %+v, want max attempts kept at 1 and the new backoff", q.Tasks)
+	}
+	f.ok("queue", "create", "plain")
+	f.okJSON(&q, "queue", "update", "--tracked", "plain")
+	if q.Tasks == nil || q.Tasks.MaxAttempts != sluice.DefaultMaxAttempts {
+		t.Errorf("queue update --tracked = %+v, want the default policy", q.Tasks)
+	}
 }
