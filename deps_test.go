@@ -8,7 +8,7 @@ import (
 
 // TestDependencyDirection keeps the architecture's arrows pointing inward:
 // the engine and the journals know nothing of HTTP, metrics or flags, and
-// the packages users import (sluice, client) need nothing outside the
+// the packages users import (sluice, client, worker) need nothing outside the
 // standard library and this module.
 func TestDependencyDirection(t *testing.T) {
 	if testing.Short() {
@@ -24,7 +24,7 @@ func TestDependencyDirection(t *testing.T) {
 			}
 		}
 	}
-	for _, pkg := range []string{".", "./client"} {
+	for _, pkg := range []string{".", "./client", "./worker"} {
 		for _, dep := range deps(t, pkg) {
 			if first := strings.SplitN(dep, "/", 2)[0]; strings.Contains(first, ".") && !strings.HasPrefix(dep, "github.com/sluicehq/sluice") {
 				t.Errorf("%s depends on third-party package %s; it must use the standard library only", pkg, dep)

@@ -37,6 +37,14 @@ var (
 	// ErrTenantNotFound means the tenant has neither a setting nor messages
 	// where it was looked up.
 	ErrTenantNotFound = errors.New("tenant not found")
+	// ErrTaskNotFound means the queue has no task with the id, or its
+	// finished status was dropped after the queue's task retention.
+	ErrTaskNotFound = errors.New("task not found")
+	// ErrNotTracked means a task operation was asked of a queue that is not
+	// tracked.
+	ErrNotTracked = errors.New("queue is not tracked")
+	// ErrRuleNotFound means no alert rule has the name.
+	ErrRuleNotFound = errors.New("alert rule not found")
 	// ErrClosed means the engine is shutting down or has stopped.
 	ErrClosed = errors.New("sluice engine is closed")
 	// ErrUnavailable means the engine cannot accept writes, for example after a

@@ -224,6 +224,11 @@ func (l Limits) ValidateQueueConfig(cfg QueueConfig) error {
 			return Invalid("dead_letter.max_receives", "%d is outside 1 to 1000", dl.MaxReceives)
 		}
 	}
+	if t := cfg.Tasks; t != nil {
+		if err := l.validateTaskPolicy(*t); err != nil {
+			return err
+		}
+	}
 	if cfg.ContentBasedDedup && cfg.Type != FIFO {
 		return Invalid("content_based_dedup", "applies to FIFO queues only")
 	}
@@ -301,5 +306,29 @@ func (l Limits) QueueDefaults(cfg QueueConfig) QueueConfig {
 	cfg.VisibilityTimeout = cmp.Or(cfg.VisibilityTimeout, DefaultVisibilityTimeout)
 	cfg.Retention = cmp.Or(cfg.Retention, DefaultRetention)
 	cfg.MaxMessageSize = cmp.Or(cfg.MaxMessageSize, l.MaxMessageSize)
+	if cfg.Tasks != nil {
+		t := cfg.Tasks.WithDefaults()
+		cfg.Tasks = &t
+	}
 	return cfg
+}
+
+// validateTaskPolicy checks a task policy with its defaults applied.
+func (l Limits) validateTaskPolicy(t TaskPolicy) error {
+	if t.MaxAttempts < 1 || t.MaxAttempts > MaxTaskAttempts {
+		return Invalid("tasks.max_attempts", "%d is outside 1 to %d", t.MaxAttempts, MaxTaskAttempts)
+	}
+	if err := validDuration("tasks.min_backoff", t.MinBackoff, 0, l.MaxRetention); err != nil {
+		return err
+	}
+	if err := validDuration("tasks.max_backoff", t.MaxBackoff, t.MinBackoff, l.MaxRetention); err != nil {
+		return err
+	}
+	if err := validDuration("tasks.retention", t.Retention, l.MinRetention, l.MaxRetention); err != nil {
+		return err
+	}
+	if t.MaxResultSize < 1 || t.MaxResultSize > MaxTaskResultSize {
+		return Invalid("tasks.max_result_size", "%d is outside 1 to %d", t.MaxResultSize, MaxTaskResultSize)
+	}
+	return nil
 }

@@ -65,6 +65,8 @@ type SendInput struct {
 type SendResult struct {
 	ID       string
 	Sequence uint64
+	// Tracked is true when the queue is tracked: ID is also the task id.
+	Tracked bool
 	// Duplicate is true when a FIFO queue dropped the send as a duplicate of
 	// the message with this ID within the deduplication window.
 	Duplicate bool
@@ -80,6 +82,9 @@ type ReceiveOptions struct {
 	// WaitTime is how long to wait for a first message when none is ready; nil
 	// means the queue's ReceiveWait.
 	WaitTime *time.Duration
+	// Worker identifies the receiver in the status of tracked queues' tasks
+	// (at most 128 characters).
+	Worker string
 }
 
 // VisibilityChange sets a received message's remaining invisibility. A zero

@@ -52,6 +52,9 @@ type QueueConfig struct {
 	DisableFairness bool
 	// Tags are free-form labels.
 	Tags map[string]string
+	// Tasks, when set, makes the queue tracked: each message is a task with
+	// a status kept by the server (see TaskPolicy).
+	Tasks *TaskPolicy
 
 	// DedupScope is where a FIFO queue's deduplication ids must be unique:
 	// DedupPerQueue (the default when empty) or DedupPerGroup.
@@ -107,6 +110,9 @@ type QueueUpdate struct {
 	KMSKeyID           *string
 	KMSDataKeyReuse    *time.Duration
 	ManagedSSE         *bool
+	// Tasks replaces the task policy; a policy on an untracked queue makes
+	// it tracked from then on. Tracking cannot be turned off.
+	Tasks *TaskPolicy
 }
 
 // QueueStats is a point-in-time view of a queue.

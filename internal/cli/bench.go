@@ -37,6 +37,7 @@ type benchFlags struct {
 	drain      time.Duration
 	json       bool
 	noisy      noisyConfig
+	tracked    bool
 }
 
 // benchReport is what bench prints, as a table or as JSON.
@@ -101,6 +102,7 @@ process on a loopback port with its data in a temporary directory.`,
 	work := c.durationFlag("work", 5*time.Millisecond, "noisy-neighbor: consumer time per received batch")
 	drain := c.durationFlag("drain-timeout", 10*time.Second, "stop draining after this long without a delivery")
 	c.fs.BoolVar(&f.json, "json", false, "print JSON instead of a table")
+	c.fs.BoolVar(&f.tracked, "tracked", false, "create the queue tracked, so that every message is a task with a status")
 	cpuProfile := c.fs.String("cpuprofile", "", "write a CPU profile of this process (bench and embedded server) to `file`")
 	if _, err := c.parse(st, args, 0, 0); err != nil {
 		return err
@@ -156,7 +158,7 @@ process on a loopback port with its data in a temporary directory.`,
 	if f.scenario == "noisy-neighbor" {
 		return benchNoisy(ctx, st, cl, f, rep.Server)
 	}
-	queue, fifo, cleanup, err := benchQueue(ctx, cl, f.queue)
+	queue, fifo, cleanup, err := benchQueue(ctx, cl, f.queue, f.tracked)
 	if err != nil {
 		return err
 	}
@@ -298,7 +300,7 @@ func waitReady(ctx context.Context, url string, timeout time.Duration) error {
 // benchQueue returns the queue to load: name when it exists, else a new
 // queue of that name, or a new bench-<random> queue when name is empty.
 // cleanup deletes the queue if benchQueue created it.
-func benchQueue(ctx context.Context, cl *client.Client, name string) (queue string, fifo bool, cleanup func(), err error) {
+func benchQueue(ctx context.Context, cl *client.Client, name string, tracked bool) (queue string, fifo bool, cleanup func(), err error) {
 	cleanup = func() {}
 	if name != "" {
 		q, err := cl.GetQueue(ctx, name)
@@ -311,7 +313,11 @@ func benchQueue(ctx context.Context, cl *client.Client, name string) (queue stri
 	} else {
 		name = "bench-" + randomHex(4)
 	}
-	q, err := cl.CreateQueue(ctx, sluice.QueueConfig{Name: name})
+	cfg := sluice.QueueConfig{Name: name}
+	if tracked {
+		cfg.Tasks = &sluice.TaskPolicy{}
+	}
+	q, err := cl.CreateQueue(ctx, cfg)
 	if err != nil {
 		return "", false, nil, fmt.Errorf("create bench queue: %w", err)
 	}

@@ -61,6 +61,21 @@ func commands() []*command {
 		{name: "nack", summary: "return received messages to their queue, optionally after a delay", run: runNack},
 		{name: "stats", summary: "show queue statistics", run: runStats},
 		{name: "redrive", summary: "move messages out of a dead-letter queue", run: runRedrive},
+		{name: "task", summary: "show, list and wait for tracked queues' tasks", sub: []*command{
+			{name: "get", summary: "show a task's status", run: runTaskGet},
+			{name: "list", summary: "list a tracked queue's tasks", run: runTaskList},
+			{name: "wait", summary: "wait until a task is finished", run: runTaskWait},
+		}},
+		{name: "monitor", summary: "the Task Monitor: age buckets, oldest tasks, alert rules and alerts", sub: []*command{
+			{name: "buckets", summary: "count active tasks by age", run: runMonitorBuckets},
+			{name: "tasks", summary: "list active tasks oldest first", run: runMonitorTasks},
+			{name: "rules", summary: "list, set and delete alert rules", sub: []*command{
+				{name: "list", summary: "list alert rules", run: runMonitorRulesList},
+				{name: "set", summary: "create or replace an alert rule", run: runMonitorRulesSet},
+				{name: "delete", summary: "delete alert rules", run: runMonitorRulesDelete},
+			}},
+			{name: "alerts", summary: "list active alerts", run: runMonitorAlerts},
+		}},
 		{name: "topic", summary: "create, list, inspect and delete topics", sub: []*command{
 			{name: "create", summary: "create a topic", run: runTopicCreate},
 			{name: "list", summary: "list topics", run: runTopicList},

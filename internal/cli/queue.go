@@ -49,10 +49,12 @@ succeeds; with other attributes it fails. Durations take Go syntax (30s, 5m),
 days (4d) or bare seconds.`,
 		`sluice queue create orders
 		sluice queue create --visibility-timeout 2m --dead-letter-queue orders-dlq --max-receives 5 orders
-		sluice queue create --content-based-dedup payments.fifo`)
+		sluice queue create --content-based-dedup payments.fifo
+		sluice queue create --tracked --max-attempts 3 --min-backoff 10s reports`)
 	cf := c.clientFlags()
 	af := c.queueAttrFlags()
 	noFair := c.fs.Bool("no-fairness", false, "standard queues: deliver in send order across tenants, ignoring tenant policies")
+	tf := c.taskFlags()
 	pos, err := c.parse(st, args, 1, 1)
 	if err != nil {
 		return err
@@ -67,6 +69,7 @@ days (4d) or bare seconds.`,
 		ReceiveWait:       *af.receiveWait,
 		MaxMessageSize:    *af.maxMessageSize,
 		ContentBasedDedup: *af.contentBasedDedup,
+		Tasks:             tf.policy(c),
 	}
 	if len(af.tags) > 0 {
 		cfg.Tags = af.tags
@@ -114,6 +117,7 @@ func printQueue(w io.Writer, asJSON bool, q sluice.QueueConfig) error {
 		{"content-based dedup", fmt.Sprint(q.ContentBasedDedup)},
 		{"tenant fairness", fairness(q)},
 		{"tags", formatTags(q.Tags)},
+		{"tasks", formatTaskPolicy(q.Tasks)},
 		{"created", formatTime(q.CreatedAt)},
 		{"updated", formatTime(q.UpdatedAt)},
 	}
@@ -221,9 +225,11 @@ cannot change. --dead-letter-queue "" removes the dead-letter queue; --tag
 adds or replaces tags and --untag removes them. Prints the new configuration.`,
 		`sluice queue update --visibility-timeout 5m orders
 		sluice queue update --dead-letter-queue orders-dlq --max-receives 3 orders
-		sluice queue update --tag team=billing --untag owner orders`)
+		sluice queue update --tag team=billing --untag owner orders
+		sluice queue update --tracked --max-attempts 3 reports`)
 	cf := c.clientFlags()
 	af := c.queueAttrFlags()
+	tf := c.taskFlags()
 	var untag stringList
 	c.fs.Var(&untag, "untag", "remove the tag `key` (repeatable)")
 	pos, err := c.parse(st, args, 1, 1)
@@ -254,6 +260,18 @@ adds or replaces tags and --untag removes them. Prints the new configuration.`,
 	cl, err := cf.client()
 	if err != nil {
 		return err
+	}
+	if p := tf.policy(c); p != nil {
+		// Only the task flags given change: start from the current policy.
+		cur, err := cl.GetQueue(ctx, name)
+		if err != nil {
+			return err
+		}
+		if cur.Tasks != nil {
+			merged := *cur.Tasks
+			p = tf.merge(c, merged)
+		}
+		u.Tasks, changed = p, true
 	}
 	if c.isSet("dead-letter-queue") || c.isSet("max-receives") {
 		dl := &sluice.DeadLetterPolicy{Queue: *af.deadLetterQueue, MaxReceives: *af.maxReceives}

@@ -36,6 +36,10 @@ func (e *Engine) Ack(ctx context.Context, queue string, receipts []string) ([]er
 			if m == nil {
 				continue
 			}
+			if q.tasks != nil {
+				p.finishTask(q, m, sluice.TaskSucceeded, "", nil)
+				continue
+			}
 			p.log(&op{typ: opDelete, queue: q.id, seq: m.seq})
 			if m.leased > 0 {
 				q.stats.ackLatency.observe(now - m.leased)

@@ -12,6 +12,10 @@ func (p *partition) apply(o *op, now int64) {
 		p.applyTenant(o)
 		return
 	}
+	if o.typ >= opTaskLease {
+		p.applyTask(o, now)
+		return
+	}
 	if o.typ >= opTopicCreate {
 		p.applyTopic(o, now)
 		return
@@ -20,6 +24,7 @@ func (p *partition) apply(o *op, now int64) {
 		cfg := o.config.config()
 		q := newQueue(p, o.queue, cfg)
 		q.push = o.config.Push
+		q.track()
 		p.queues[cfg.Name] = q
 		p.byID[q.id] = q
 		p.nextQID = max(p.nextQID, o.queue)
@@ -36,12 +41,14 @@ func (p *partition) apply(o *op, now int64) {
 		q.cfg = o.config.config()
 		q.cfg.DisableFairness = q.ready.unfair // fixed at creation
 		q.push = o.config.Push
+		q.track()
 	case opQueueDelete:
 		p.dropQueue(q)
 	case opPurge:
 		for seq, m := range q.msgs {
 			if seq <= o.seq {
 				q.remove(m)
+				q.finished(m, sluice.TaskPurged, now)
 			}
 		}
 	case opSend:
@@ -53,6 +60,7 @@ func (p *partition) apply(o *op, now int64) {
 		}
 		if m.sentAt+int64(q.cfg.Retention) <= now {
 			q.nextSeq = max(q.nextSeq, m.seq+1)
+			q.finished(m, sluice.TaskExpired, m.sentAt+int64(q.cfg.Retention))
 			return // expired while the server was down
 		}
 		q.add(m, now)
@@ -64,22 +72,7 @@ func (p *partition) apply(o *op, now int64) {
 			p.wake(q)
 		}
 	case opLease:
-		m := q.msgs[o.seq]
-		if m == nil || m.state == stateDeleted {
-			return
-		}
-		q.leaveState(m)
-		m.receives = int32(o.count) - 1 // lease adds one
-		q.lease(m, o.nonce, o.visible, o.first)
-		m.first = o.first
-		if !q.fifo {
-			q.ready.leased(m, now)
-		}
-		if q.fifo {
-			g := q.groups.group(m.group)
-			g.inflight++
-			q.groups.update(g)
-		}
+		q.applyLease(o, now)
 	case opVisibility:
 		if m := q.msgs[o.seq]; m != nil {
 			q.setVisibility(m, o.visible, now)
@@ -109,6 +102,28 @@ func (p *partition) dropQueue(q *queue) {
 		w.reply(nil, sluice.ErrQueueNotFound)
 	}
 	q.waiters = nil
+	q.dropTasks()
 	delete(p.queues, q.cfg.Name)
 	delete(p.byID, q.id)
+}
+
+// applyLease applies a lease record (opLease, or the lease of opTaskLease)
+// and returns the leased message, or nil if it is gone.
+func (q *queue) applyLease(o *op, now int64) *message {
+	m := q.msgs[o.seq]
+	if m == nil || m.state == stateDeleted {
+		return nil
+	}
+	q.leaveState(m)
+	m.receives = int32(o.count) - 1 // lease adds one
+	q.lease(m, o.nonce, o.visible, o.first)
+	m.first = o.first
+	if q.fifo {
+		g := q.groups.group(m.group)
+		g.inflight++
+		q.groups.update(g)
+	} else {
+		q.ready.leased(m, now)
+	}
+	return m
 }

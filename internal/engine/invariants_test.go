@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 )
 
 // checkInvariants verifies that a partition's indexes agree with its
@@ -39,6 +40,9 @@ func (p *partition) checkInvariants() error {
 				q.cfg.Name, q.visible(), q.delayed, q.inflight, ready, delayed, inflight)
 		}
 		if err := q.checkTenants(); err != nil {
+			return fmt.Errorf("queue %s: %w", q.cfg.Name, err)
+		}
+		if err := q.checkTasks(); err != nil {
 			return fmt.Errorf("queue %s: %w", q.cfg.Name, err)
 		}
 		if q.fifo {
@@ -175,6 +179,54 @@ func (q *queue) checkGroups() error {
 	for _, m := range q.msgs {
 		if !placed[m] {
 			return fmt.Errorf("message %d of group %q is in no group", m.seq, m.group)
+		}
+	}
+	return nil
+}
+
+// checkTasks verifies a tracked queue's task index: every live message is
+// indexed by id, nothing else is, and no finished status names a live task.
+func (q *queue) checkTasks() error {
+	t := q.tasks
+	if t == nil {
+		return nil
+	}
+	if len(t.ids) != len(q.msgs) {
+		return fmt.Errorf("task index holds %d ids for %d messages", len(t.ids), len(q.msgs))
+	}
+	for id, seq := range t.ids {
+		m := q.msgs[seq]
+		if m == nil || m.id != id {
+			return fmt.Errorf("task %s indexed at %d, which holds another message", formatID(id), seq)
+		}
+		if m.receives > 0 && m.task == nil {
+			return fmt.Errorf("task %s delivered %d times has no attempt details", formatID(id), m.receives)
+		}
+		if t.done[id] != nil {
+			return fmt.Errorf("task %s is both live and finished", formatID(id))
+		}
+	}
+	if len(t.active) != len(q.msgs) {
+		return fmt.Errorf("active-task table holds %d records for %d messages", len(t.active), len(q.msgs))
+	}
+	for i := range t.active {
+		r := t.active[i]
+		m := r.m
+		if q.msgs[m.seq] != m || int(m.tidx) != i+1 {
+			return fmt.Errorf("active-task record %d names message %d at %d", i, m.seq, m.tidx)
+		}
+		want := r
+		t.sync(m)
+		if t.active[i] != want {
+			return fmt.Errorf("active-task record of %d is stale: %+v, message says %+v", m.seq, want, t.active[i])
+		}
+		if t.tenants[r.tenant] != m.tenant {
+			return fmt.Errorf("active-task record of %d has tenant %q, message %q", m.seq, t.tenants[r.tenant], m.tenant)
+		}
+	}
+	for id, d := range t.done {
+		if d.id != id || !slices.Contains(t.log[t.head:], d) {
+			return fmt.Errorf("finished task %s misfiled", formatID(id))
 		}
 	}
 	return nil

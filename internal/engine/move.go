@@ -29,16 +29,30 @@ func recOf(m *message) msgRec {
 }
 
 // deadLetter starts moving m, already taken out of q's ready index, to q's
-// dead-letter queue.
+// dead-letter queue. On a tracked queue the task ends as dead, whether or not
+// the queue has a dead-letter queue.
 func (p *partition) deadLetter(q *queue, m *message) {
 	m.state = stateMoving
+	q.syncTask(m)
 	q.stats.deadLettered++
+	if q.tasks != nil && (m.task == nil || !m.task.failed) {
+		if m.task == nil {
+			m.task = &taskInfo{}
+		}
+		m.task.err = fmt.Sprintf("lease expired on attempt %d of %d", m.receives, q.cfg.Tasks.MaxAttempts)
+	}
 	rec := recOf(m)
 	rec.source = q.cfg.Name
-	mv := moving{seq: m.seq, rec: rec, dst: q.cfg.DeadLetter.Queue}
+	mv := moving{seq: m.seq, rec: rec}
+	if dl := q.cfg.DeadLetter; dl != nil {
+		mv.dst = dl.Queue
+	}
 	qid := q.id
 	p.e.wg.Go(func() {
-		err := p.e.insert(p.e.runCtx, mv.dst, []msgRec{mv.rec})
+		var err error
+		if mv.dst != "" { // a tracked queue without one: the task just dies
+			err = p.e.insert(p.e.runCtx, mv.dst, []msgRec{mv.rec})
+		}
 		if err != nil {
 			p.e.log.Warn("dead-lettering a message failed; it stays in its queue",
 				"queue", q.cfg.Name, "dead_letter_queue", mv.dst, "err", err)
@@ -68,6 +82,10 @@ func (p *partition) finishMoves(ctx context.Context, qid uint64, mvs []moving, e
 					q.groups.update(q.groups.group(m.group))
 				}
 				p.wake(q)
+				continue
+			}
+			if q.tasks != nil {
+				p.finishTask(q, m, sluice.TaskDead, mv.dst, nil)
 				continue
 			}
 			p.log(&op{typ: opDelete, queue: q.id, seq: m.seq})
@@ -160,6 +178,7 @@ func (e *Engine) Redrive(ctx context.Context, queue string, opts sluice.RedriveO
 				break
 			}
 			m.state = stateMoving
+			q.syncTask(m)
 			rec := recOf(m)
 			rec.source = ""
 			out = append(out, moving{seq: m.seq, rec: rec, dst: dst})

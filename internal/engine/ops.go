@@ -174,6 +174,10 @@ func cloneConfig(c sluice.QueueConfig) sluice.QueueConfig {
 		dl := *c.DeadLetter
 		c.DeadLetter = &dl
 	}
+	if c.Tasks != nil {
+		t := *c.Tasks
+		c.Tasks = &t
+	}
 	return c
 }
 
@@ -262,6 +266,10 @@ func (e *Engine) UpdateQueue(ctx context.Context, name string, u sluice.QueueUpd
 		set(&c.KMSDataKeyReuse, u.KMSDataKeyReuse)
 		if u.ManagedSSE != nil {
 			c.ManagedSSE = *u.ManagedSSE
+		}
+		if u.Tasks != nil {
+			t := u.Tasks.WithDefaults()
+			c.Tasks = &t
 		}
 	})
 }
@@ -456,7 +464,7 @@ func (e *Engine) Send(ctx context.Context, queue string, msgs []sluice.SendInput
 				attrs: encodeAttrs(in.Attributes), body: in.Body, trace: in.TraceHeader,
 			}
 			seq := p.commitSend(q, r, now)
-			out[i] = sluice.SendResult{ID: formatID(r.id), Sequence: seq}
+			out[i] = sluice.SendResult{ID: formatID(r.id), Sequence: seq, Tracked: q.tasks != nil}
 		}
 		durable(p, reply, out)
 	})
@@ -552,6 +560,9 @@ func (e *Engine) Receive(ctx context.Context, queue string, opts sluice.ReceiveO
 	if w := opts.WaitTime; w != nil && (*w < 0 || *w > e.limits.MaxWaitTime) {
 		return nil, sluice.Invalid("wait", "%v is outside 0 to %v", *w, e.limits.MaxWaitTime)
 	}
+	if len(opts.Worker) > sluice.MaxTaskWorkerIDLength {
+		return nil, &sluice.LimitError{Field: "worker", Limit: sluice.MaxTaskWorkerIDLength, Got: int64(len(opts.Worker))}
+	}
 	p := e.partitionFor(queue)
 	w := &waiter{heapIdx: -1}
 	msgs, err := call(ctx, p, func(reply func([]sluice.Message, error)) {
@@ -572,11 +583,11 @@ func (e *Engine) Receive(ctx context.Context, queue string, opts sluice.ReceiveO
 		if opts.VisibilityTimeout != nil {
 			vis = *opts.VisibilityTimeout
 		}
-		w.q, w.max, w.vis, w.reply = q, max, vis, reply
+		w.q, w.max, w.vis, w.worker, w.reply = q, max, vis, opts.Worker, reply
 		if q.visible() > 0 {
 			// take may dead-letter everything it finds; then wait as if
 			// the queue had been empty.
-			if w.served = p.take(q, max, vis); len(w.served) > 0 {
+			if w.served = p.take(q, max, vis, opts.Worker); len(w.served) > 0 {
 				reply(w.served, nil)
 				return
 			}

@@ -25,7 +25,8 @@ type queue struct {
 	inflight int
 	waiters  []*waiter // parked receives, oldest first
 	stats    counters
-	push     *pushRec // set on the hidden queue of an HTTP subscription
+	push     *pushRec   // set on the hidden queue of an HTTP subscription
+	tasks    *taskIndex // set on tracked queues
 
 	tenants   map[string]*tenantStat // per-tenant statistics
 	tenantCfg map[string]tenantRec   // tenant settings for this queue
@@ -68,6 +69,9 @@ func (q *queue) add(m *message, now int64) {
 	m.heapIdx = -1
 	q.msgs[m.seq] = m
 	q.order.push(m)
+	if q.tasks != nil {
+		q.tasks.add(q.p, m)
+	}
 	if m.seq >= q.nextSeq {
 		q.nextSeq = m.seq + 1
 	}
@@ -90,6 +94,7 @@ func (q *queue) add(m *message, now int64) {
 	if q.fifo {
 		q.groups.update(q.groups.group(m.group))
 	}
+	q.syncTask(m)
 }
 
 // setReady makes m deliverable. fresh says it follows every message already
@@ -97,6 +102,7 @@ func (q *queue) add(m *message, now int64) {
 func (q *queue) setReady(m *message, fresh bool) {
 	m.state = stateReady
 	m.visible = 0
+	q.syncTask(m)
 	if q.fifo {
 		q.groups.count++
 		return
@@ -107,6 +113,7 @@ func (q *queue) setReady(m *message, fresh bool) {
 func (q *queue) setInvisible(m *message, s msgState, until int64) {
 	m.state = s
 	m.visible = until
+	q.syncTask(m)
 	if s == stateDelayed {
 		q.delayed++
 		q.tenantDelayed(m, 1)
@@ -172,6 +179,10 @@ func (q *queue) remove(m *message) {
 	q.leaveState(m)
 	m.state = stateDeleted
 	delete(q.msgs, m.seq)
+	if q.tasks != nil {
+		delete(q.tasks.ids, m.id)
+		q.tasks.deactivate(m)
+	}
 	q.p.live -= m.size()
 	q.tenantRemoved(m)
 	if q.fifo {
@@ -197,6 +208,7 @@ func (q *queue) lease(m *message, nonce uint64, until, now int64) {
 	m.visible = until
 	q.inflight++
 	heap.Push(&q.p.timers, m)
+	q.syncTask(m)
 }
 
 // setVisibility moves an in-flight message's deadline; at or before now it
@@ -208,6 +220,7 @@ func (q *queue) setVisibility(m *message, until, now int64) {
 	if until > now {
 		m.visible = until
 		heap.Fix(&q.p.timers, int(m.heapIdx))
+		q.syncTask(m)
 		return
 	}
 	heap.Remove(&q.p.timers, int(m.heapIdx))
@@ -233,6 +246,7 @@ func (q *queue) housekeep(now int64) {
 		}
 		q.order.pop()
 		q.remove(m)
+		q.finished(m, sluice.TaskExpired, m.sentAt+ret)
 		q.stats.expired++
 		// Expiry needs no record: replay drops expired messages the same way.
 	}
@@ -245,6 +259,9 @@ func (q *queue) housekeep(now int64) {
 		if e, ok := q.dedup[d.dedup]; ok && e.expires <= now {
 			delete(q.dedup, d.dedup)
 		}
+	}
+	if q.tasks != nil {
+		q.expireDone(now)
 	}
 }
 

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -14,13 +16,17 @@ import (
 	"github.com/sluicehq/sluice/internal/journal/memjournal"
 )
 
+// randomSeeds is how many runs TestRandomOperations makes; raise it for a
+// longer search, e.g. go test -run RandomOperations ./internal/engine -args -random-seeds=5000.
+var randomSeeds = flag.Int("random-seeds", 40, "seeds TestRandomOperations runs")
+
 // TestRandomOperations drives standard and FIFO queues with random sends,
 // receives, acks, nacks, purges, redrives, time passing and restarts, and
 // checks after every step that the indexes agree with the messages, that a
 // queue reporting visible messages delivers one, and that nothing acked
 // comes back.
 func TestRandomOperations(t *testing.T) {
-	for seed := range uint64(40) {
+	for seed := range uint64(*randomSeeds) {
 		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) { randomRun(t, seed) })
 		})
@@ -164,11 +170,14 @@ func randomRun(t *testing.T, seed uint64) {
 	h.start()
 	defer func() { h.stop() }()
 	ctx := t.Context()
-	queues := []string{"std", "std-dlq", "q.fifo", "q-dlq.fifo"}
+	queues := []string{"std", "std-dlq", "q.fifo", "q-dlq.fifo", "jobs", "jobs.fifo"}
 	for _, cfg := range []sluice.QueueConfig{
 		{Name: "std-dlq"}, {Name: "q-dlq.fifo", DedupScope: sluice.DedupPerGroup, ThroughputLimit: "perMessageGroupId"},
 		{Name: "std", DeadLetter: &sluice.DeadLetterPolicy{Queue: "std-dlq", MaxReceives: 3}},
 		{Name: "q.fifo", ContentBasedDedup: true, DeadLetter: &sluice.DeadLetterPolicy{Queue: "q-dlq.fifo", MaxReceives: 3}},
+		{Name: "jobs", DeadLetter: &sluice.DeadLetterPolicy{Queue: "std-dlq", MaxReceives: 9},
+			Tasks: &sluice.TaskPolicy{MaxAttempts: 3, MinBackoff: time.Second, MaxBackoff: 8 * time.Second, Retention: time.Minute}},
+		{Name: "jobs.fifo", ContentBasedDedup: true, Tasks: &sluice.TaskPolicy{MaxAttempts: 2, MinBackoff: 2 * time.Second, Retention: time.Minute}},
 	} {
 		if _, _, err := h.e.CreateQueue(ctx, cfg); err != nil {
 			t.Fatal(err)
@@ -192,6 +201,7 @@ func randomRun(t *testing.T, seed uint64) {
 	type held struct {
 		queue   string
 		receipt string
+		id      string
 	}
 	var leases []held
 	acked := map[string]bool{} // message ids whose ack was confirmed
@@ -210,7 +220,7 @@ func randomRun(t *testing.T, seed uint64) {
 				if rng.IntN(3) == 0 {
 					m.TraceHeader = fmt.Sprint("Root=1-", n)
 				}
-				if q == "q.fifo" || q == "q-dlq.fifo" {
+				if strings.HasSuffix(q, ".fifo") {
 					m.GroupID = fmt.Sprint("g", rng.IntN(3))
 					m.DedupID = fmt.Sprint("d", n)
 					m.Tenant = ""
@@ -229,7 +239,7 @@ func randomRun(t *testing.T, seed uint64) {
 			before, _ := h.e.Stats(ctx, q)
 			deliverable := h.deliverable(q)
 			holding := h.inFlightByTenant(q)
-			msgs, err := h.e.Receive(ctx, q, sluice.ReceiveOptions{Max: 1 + rng.IntN(4), VisibilityTimeout: &vis, WaitTime: &zero})
+			msgs, err := h.e.Receive(ctx, q, sluice.ReceiveOptions{Max: 1 + rng.IntN(4), VisibilityTimeout: &vis, WaitTime: &zero, Worker: fmt.Sprint("w", step)})
 			if err != nil {
 				t.Fatalf("step %d: Receive() = %v", step, err)
 			}
@@ -245,7 +255,7 @@ func randomRun(t *testing.T, seed uint64) {
 				if acked[m.ID] && m.SourceQueue == "" {
 					t.Fatalf("step %d: acked message %s delivered again", step, m.ID)
 				}
-				leases = append(leases, held{q, m.Receipt})
+				leases = append(leases, held{q, m.Receipt, m.ID})
 			}
 		case r < 75 && len(leases) > 0:
 			what = "ack"
@@ -257,7 +267,26 @@ func randomRun(t *testing.T, seed uint64) {
 			if err != nil {
 				t.Fatalf("step %d: Ack() = %v", step, err)
 			}
-			_ = errs // stale receipts are expected after redelivery
+			// Stale receipts are expected after redelivery, and acking a
+			// message that is gone succeeds.
+			_ = errs
+		case r < 80 && len(leases) > 0 && strings.HasPrefix(leases[0].queue, "jobs"):
+			l := leases[0]
+			leases = leases[1:]
+			if rng.IntN(2) == 0 {
+				what = "complete"
+				if _, err := h.e.CompleteTask(ctx, l.queue, l.receipt, []byte("ok")); err == nil {
+					acked[l.id] = true
+				} else if !errors.Is(err, sluice.ErrReceiptStale) {
+					t.Fatalf("step %d: CompleteTask() = %v", step, err)
+				}
+			} else {
+				what = "fail"
+				_, err := h.e.FailTask(ctx, l.queue, l.receipt, sluice.TaskFailure{Error: "e", Permanent: rng.IntN(5) == 0})
+				if err != nil && !errors.Is(err, sluice.ErrReceiptStale) {
+					t.Fatalf("step %d: FailTask() = %v", step, err)
+				}
+			}
 		case r < 82 && len(leases) > 0:
 			what = "nack"
 			i := rng.IntN(len(leases))
@@ -331,6 +360,13 @@ func randomRun(t *testing.T, seed uint64) {
 			}
 		}
 		h.check(step, what)
+		for id := range acked {
+			for _, q := range []string{"jobs", "jobs.fifo"} {
+				if st, err := h.e.TaskStatus(ctx, q, id); err == nil && st.State != sluice.TaskSucceeded {
+					t.Fatalf("step %d (%s): completed task %s is %s", step, what, id, st.State)
+				}
+			}
+		}
 	}
 }
 

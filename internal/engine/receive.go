@@ -15,6 +15,7 @@ type waiter struct {
 	q        *queue
 	max      int
 	vis      time.Duration
+	worker   string // for tracked queues' task status
 	deadline int64
 	heapIdx  int
 	reply    func([]sluice.Message, error)
@@ -76,29 +77,34 @@ func (p *partition) wake(q *queue) {
 		w := q.waiters[0]
 		q.waiters = q.waiters[1:]
 		heap.Remove(&p.waiters, w.heapIdx)
-		w.served = p.take(q, w.max, w.vis)
+		w.served = p.take(q, w.max, w.vis, w.worker)
 		w.reply(w.served, nil)
 	}
 }
 
 // take leases up to max visible messages of q, moving those over their
-// queue's receive limit to its dead-letter queue instead.
-func (p *partition) take(q *queue, max int, vis time.Duration) []sluice.Message {
+// queue's receive limit to its dead-letter queue instead. worker is recorded
+// in the status of a tracked queue's tasks.
+func (p *partition) take(q *queue, max int, vis time.Duration, worker string) []sluice.Message {
 	now := p.now()
 	until := now + int64(vis)
 	out := make([]sluice.Message, 0, min(max, q.visible()))
 	lease := func(m *message) {
 		nonce := p.newNonce()
 		q.lease(m, nonce, until, now)
-		p.log(&op{typ: opLease, queue: q.id, seq: m.seq, nonce: nonce, visible: until, count: int64(m.receives), first: m.first})
+		o := &op{typ: opLease, queue: q.id, seq: m.seq, nonce: nonce, visible: until, count: int64(m.receives), first: m.first}
+		if q.tasks != nil {
+			o.typ, o.task.at, o.task.worker = opTaskLease, now, worker
+			q.started(m, now, worker)
+		}
+		p.log(o)
 		out = append(out, q.deliver(m))
 	}
-	dl := q.cfg.DeadLetter
 	if q.fifo {
 		for len(out) < max && q.groups.cursor != nil {
 			before := len(out)
 			q.groups.take(max-len(out), func(m *message) {
-				if dl != nil && int(m.receives) >= dl.MaxReceives && !m.stuck {
+				if q.exhausted(m) {
 					q.groups.group(m.group).inflight--
 					p.deadLetter(q, m)
 					return
@@ -116,7 +122,7 @@ func (p *partition) take(q *queue, max int, vis time.Duration) []sluice.Message 
 		if m == nil {
 			break
 		}
-		if dl != nil && int(m.receives) >= dl.MaxReceives && !m.stuck {
+		if q.exhausted(m) {
 			q.ready.released(m, now) // popped, but not delivered
 			p.deadLetter(q, m)
 			continue

@@ -41,6 +41,10 @@ const (
 	// opSendTraced is opSend followed by the message's trace header. It is
 	// only an encoding: decoding gives an opSend with msg.trace set.
 	opSendTraced
+	opTaskLease  // a delivery of a tracked queue's task: opLease plus start and worker
+	opTaskFail   // a failed attempt: next attempt at, error
+	opTaskFinish // a task finished (succeeded, dead, ...); also a kept status in snapshots
+	opTaskState  // a live task's attempt details (snapshots only)
 
 	// Tenant settings have fixed numbers, apart from the sequence above.
 	opTier   opType = 40 // 0, tier name, policy (JSON)
@@ -50,28 +54,29 @@ const (
 // queueConfigRec is the JSON form of a queue's config in records. Durations
 // are nanoseconds; it is internal and versioned by the record format.
 type queueConfigRec struct {
-	Name              string            `json:"n"`
-	Type              sluice.QueueType  `json:"t"`
-	VisibilityTimeout time.Duration     `json:"vt"`
-	Delay             time.Duration     `json:"d,omitempty"`
-	Retention         time.Duration     `json:"r"`
-	ReceiveWait       time.Duration     `json:"rw,omitempty"`
-	MaxMessageSize    int               `json:"mms"`
-	DLQ               string            `json:"dlq,omitempty"`
-	MaxReceives       int               `json:"mr,omitempty"`
-	ContentDedup      bool              `json:"cbd,omitempty"`
-	NoFair            bool              `json:"nofair,omitempty"`
-	Tags              map[string]string `json:"tags,omitempty"`
-	CreatedAt         int64             `json:"ca"`
-	UpdatedAt         int64             `json:"ua"`
-	Push              *pushRec          `json:"push,omitempty"`
-	DedupScope        string            `json:"ds,omitempty"`
-	ThroughputLimit   string            `json:"ftl,omitempty"`
-	Policy            string            `json:"pol,omitempty"`
-	RedriveAllow      string            `json:"rap,omitempty"`
-	KMSKeyID          string            `json:"kms,omitempty"`
-	KMSDataKeyReuse   time.Duration     `json:"kmsr,omitempty"`
-	ManagedSSE        bool              `json:"sse,omitempty"`
+	Name              string             `json:"n"`
+	Type              sluice.QueueType   `json:"t"`
+	VisibilityTimeout time.Duration      `json:"vt"`
+	Delay             time.Duration      `json:"d,omitempty"`
+	Retention         time.Duration      `json:"r"`
+	ReceiveWait       time.Duration      `json:"rw,omitempty"`
+	MaxMessageSize    int                `json:"mms"`
+	DLQ               string             `json:"dlq,omitempty"`
+	MaxReceives       int                `json:"mr,omitempty"`
+	ContentDedup      bool               `json:"cbd,omitempty"`
+	NoFair            bool               `json:"nofair,omitempty"`
+	Tags              map[string]string  `json:"tags,omitempty"`
+	CreatedAt         int64              `json:"ca"`
+	UpdatedAt         int64              `json:"ua"`
+	Push              *pushRec           `json:"push,omitempty"`
+	DedupScope        string             `json:"ds,omitempty"`
+	ThroughputLimit   string             `json:"ftl,omitempty"`
+	Policy            string             `json:"pol,omitempty"`
+	RedriveAllow      string             `json:"rap,omitempty"`
+	KMSKeyID          string             `json:"kms,omitempty"`
+	KMSDataKeyReuse   time.Duration      `json:"kmsr,omitempty"`
+	ManagedSSE        bool               `json:"sse,omitempty"`
+	Tasks             *sluice.TaskPolicy `json:"tasks,omitempty"`
 }
 
 // pushRec marks a hidden queue that holds an HTTP subscription's pending
@@ -97,7 +102,7 @@ func configToRec(c sluice.QueueConfig) queueConfigRec {
 	r := queueConfigRec{
 		Name: c.Name, Type: c.Type, VisibilityTimeout: c.VisibilityTimeout, Delay: c.Delay,
 		Retention: c.Retention, ReceiveWait: c.ReceiveWait, MaxMessageSize: c.MaxMessageSize,
-		ContentDedup: c.ContentBasedDedup, Tags: c.Tags, NoFair: c.DisableFairness,
+		ContentDedup: c.ContentBasedDedup, Tags: c.Tags, NoFair: c.DisableFairness, Tasks: c.Tasks,
 		CreatedAt: c.CreatedAt.UnixNano(), UpdatedAt: c.UpdatedAt.UnixNano(),
 		DedupScope: c.DedupScope, ThroughputLimit: c.ThroughputLimit, Policy: c.Policy,
 		RedriveAllow: c.RedriveAllowPolicy, KMSKeyID: c.KMSKeyID, KMSDataKeyReuse: c.KMSDataKeyReuse,
@@ -113,7 +118,7 @@ func (r queueConfigRec) config() sluice.QueueConfig {
 	c := sluice.QueueConfig{
 		Name: r.Name, Type: r.Type, VisibilityTimeout: r.VisibilityTimeout, Delay: r.Delay,
 		Retention: r.Retention, ReceiveWait: r.ReceiveWait, MaxMessageSize: r.MaxMessageSize,
-		ContentBasedDedup: r.ContentDedup, Tags: r.Tags, DisableFairness: r.NoFair,
+		ContentBasedDedup: r.ContentDedup, Tags: r.Tags, DisableFairness: r.NoFair, Tasks: r.Tasks,
 		CreatedAt: time.Unix(0, r.CreatedAt).UTC(), UpdatedAt: time.Unix(0, r.UpdatedAt).UTC(),
 		DedupScope: r.DedupScope, ThroughputLimit: r.ThroughputLimit, Policy: r.Policy,
 		RedriveAllowPolicy: r.RedriveAllow, KMSKeyID: r.KMSKeyID, KMSDataKeyReuse: r.KMSDataKeyReuse,
@@ -141,6 +146,8 @@ type op struct {
 	msgID   [16]byte
 	js      []byte // topic and subscription records: their JSON
 	name    string // subscription id
+	task    taskRec
+	kept    []*taskDone // snapshots only: finished statuses, encoded one opTaskFinish each
 }
 
 // msgRec is a message's durable fields.
@@ -294,6 +301,8 @@ func (o *op) encode(b []byte) []byte {
 	case opTier, opTenant:
 		b = appendString(b, o.name)
 		b = appendBytes(b, o.js)
+	case opTaskLease, opTaskFail, opTaskFinish, opTaskState:
+		b = o.encodeTask(b)
 	}
 	return b
 }
@@ -436,6 +445,8 @@ func decodeOp(rec []byte) (op, error) {
 		if d.err == nil && len(o.js) > 0 && !json.Valid(o.js) {
 			return o, fmt.Errorf("%w: invalid JSON", errCorruptRecord)
 		}
+	case opTaskLease, opTaskFail, opTaskFinish, opTaskState:
+		o.decodeTask(&d)
 	default:
 		return o, fmt.Errorf("%w: unknown type %d", errCorruptRecord, rec[0])
 	}

@@ -33,6 +33,14 @@ func sampleOps() []op {
 		{typ: opTier, name: "pro", js: []byte(`{"w":3,"r":10,"b":5,"mif":2}`)},
 		{typ: opTenant, queue: 7, name: "acme", js: []byte(`{"tier":"pro","p":{"w":2}}`)},
 		{typ: opTenant, name: "acme"},
+		{typ: opQueueCreate, queue: 8, config: configToRec(sluice.QueueConfig{Name: "t", Tasks: &sluice.TaskPolicy{MaxAttempts: 3, MinBackoff: 1e9}})},
+		{typ: opTaskLease, queue: 8, seq: 4, nonce: 5, visible: 6, count: 2, first: 1, task: taskRec{at: 3, worker: "w"}},
+		{typ: opTaskFail, queue: 8, seq: 4, visible: 60, task: taskRec{at: 7, err: "boom"}},
+		{typ: opTaskFinish, queue: 8, seq: 4, msgID: [16]byte{4}, task: taskRec{
+			full: true, state: taskSucceeded, at: 9, attempts: 2, sentAt: 1, started: 8, tenant: "t", worker: "w", err: "e", dlq: "d", result: []byte("r"),
+		}},
+		{typ: opTaskFinish, queue: 8, seq: 5, msgID: [16]byte{5}, task: taskRec{state: taskDead, at: 9, err: "e", dlq: "d"}},
+		{typ: opTaskState, queue: 8, seq: 5, task: taskRec{failed: true, at: 3, worker: "w", err: "e"}},
 	}
 }
 
@@ -43,7 +51,7 @@ func TestRecordRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("decodeOp(encode(%v)) = %v", o.typ, err)
 		}
-		if diff := cmp.Diff(o, got, cmp.AllowUnexported(op{}, msgRec{}), cmpopts.EquateEmpty()); diff != "" {
+		if diff := cmp.Diff(o, got, cmp.AllowUnexported(op{}, msgRec{}, taskRec{}), cmpopts.EquateEmpty()); diff != "" {
 			t.Errorf("round trip of type %d (-want +got):\n%s", o.typ, diff)
 		}
 		// Every strict prefix is rejected, never misread.
@@ -90,7 +98,7 @@ func FuzzDecodeOp(f *testing.F) {
 		if err != nil {
 			t.Fatalf("re-decoding a decoded record failed: %v", err)
 		}
-		if diff := cmp.Diff(o, again, cmp.AllowUnexported(op{}, msgRec{}), cmpopts.EquateEmpty()); diff != "" {
+		if diff := cmp.Diff(o, again, cmp.AllowUnexported(op{}, msgRec{}, taskRec{}), cmpopts.EquateEmpty()); diff != "" {
 			t.Fatalf("decode(encode(decode(x))) differs (-first +second):\n%s", diff)
 		}
 	})

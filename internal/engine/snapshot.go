@@ -81,7 +81,11 @@ func (p *partition) capture() []op {
 				r.visible = m.visible
 			}
 			ops = append(ops, op{typ: opSend, queue: q.id, seq: seq, msg: r})
+			if t := m.task; t != nil {
+				ops = append(ops, op{typ: opTaskState, queue: q.id, seq: seq, task: taskRec{at: t.started, worker: t.worker, err: t.err, failed: t.failed}})
+			}
 		}
+		ops = q.captureTasks(ops)
 	}
 	ops = append(ops, p.captureTenants()...)
 	return append(ops, p.captureTopics(now)...)
@@ -91,11 +95,21 @@ func writeSnapshot(w io.Writer, ops []op) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	bw.WriteString(snapshotHeader)
 	var rec, n []byte
-	for i := range ops {
-		rec = ops[i].encode(rec[:0])
+	put := func(o *op) {
+		rec = o.encode(rec[:0])
 		n = binary.AppendUvarint(n[:0], uint64(len(rec)))
 		bw.Write(n)
 		bw.Write(rec)
+	}
+	for i := range ops {
+		if ops[i].kept != nil {
+			for _, d := range ops[i].kept {
+				o := d.finishOp(ops[i].queue)
+				put(&o)
+			}
+			continue
+		}
+		put(&ops[i])
 	}
 	return bw.Flush()
 }

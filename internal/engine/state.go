@@ -23,6 +23,7 @@ type message struct {
 	state    msgState
 	stuck    bool  // a move to the dead-letter queue failed: deliver it instead
 	heapIdx  int32 // index in the partition's timer heap, -1 when absent
+	tidx     int32 // position in a tracked queue's active-task table plus one, 0 when absent
 	nonce    uint64
 	tenant   string
 	group    string
@@ -32,6 +33,7 @@ type message struct {
 	attrs    []byte // encoded by encodeAttrs
 	body     []byte
 	q        *queue
+	task     *taskInfo // attempt details of a tracked queue's task; nil before its first delivery
 }
 
 // size approximates the bytes the message takes in a snapshot.

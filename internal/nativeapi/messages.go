@@ -35,7 +35,15 @@ func (h *handler) send(w http.ResponseWriter, r *http.Request) error {
 	if len(results) != len(ins) {
 		return fmt.Errorf("engine returned %d results for %d messages", len(results), len(ins))
 	}
-	h.writeAppended(w, r, http.StatusCreated, func(b []byte) ([]byte, error) {
+	status := http.StatusCreated
+	if results[0].Tracked {
+		// A task intake: accepted, its status to be polled.
+		status = http.StatusAccepted
+		if !req.Batch() {
+			w.Header().Set("Location", TaskPath(r.PathValue("name"), results[0].ID))
+		}
+	}
+	h.writeAppended(w, r, status, func(b []byte) ([]byte, error) {
 		return wire.AppendSendResponse(b, results, req.Batch()), nil
 	})
 	return nil

@@ -46,6 +46,11 @@ type Engine interface {
 	Stats(ctx context.Context, queue string) (sluice.QueueStats, error)
 	Redrive(ctx context.Context, queue string, opts sluice.RedriveOptions) (int, error)
 
+	TaskStatus(ctx context.Context, queue, id string) (sluice.TaskStatus, error)
+	ListTasks(ctx context.Context, queue string, f sluice.TaskFilter) (sluice.TaskPage, error)
+	CompleteTask(ctx context.Context, queue, receipt string, result []byte) (sluice.TaskStatus, error)
+	FailTask(ctx context.Context, queue, receipt string, f sluice.TaskFailure) (sluice.TaskStatus, error)
+
 	CreateTopic(ctx context.Context, cfg sluice.TopicConfig) (t sluice.TopicConfig, created bool, err error)
 	GetTopic(ctx context.Context, name string) (sluice.TopicConfig, error)
 	ListTopics(ctx context.Context, prefix, after string, limit int) ([]sluice.TopicConfig, error)
@@ -81,6 +86,9 @@ type Options struct {
 	// MaxSendBatch messages of MaxMessageSize bytes in base64, bounded to
 	// 64 MiB but never less than one such message.
 	MaxRequestBytes int64
+	// Monitor serves /v1/monitor (default: none; those endpoints answer
+	// not_found).
+	Monitor Monitor
 }
 
 // maxRequestBytes returns the default cap on request bodies for limits l.
@@ -98,6 +106,7 @@ func New(e Engine, opts Options) http.Handler {
 		engine:  e,
 		log:     opts.Logger,
 		maxBody: opts.MaxRequestBytes,
+		mon:     opts.Monitor,
 		mux:     http.NewServeMux(),
 	}
 	if h.log == nil {
@@ -116,6 +125,7 @@ type handler struct {
 	engine  Engine
 	log     *slog.Logger
 	maxBody int64
+	mon     Monitor
 	mux     *http.ServeMux
 	// buffers holds *[]byte response buffers for writeAppended.
 	buffers sync.Pool
@@ -146,6 +156,10 @@ var routes = []struct {
 	{"POST", "/v1/queues/{name}/visibility", (*handler).changeVisibility},
 	{"POST", "/v1/queues/{name}/nack", (*handler).nack},
 	{"POST", "/v1/queues/{name}/redrive", (*handler).redrive},
+	{"POST", "/v1/queues/{name}/complete", (*handler).completeTask},
+	{"POST", "/v1/queues/{name}/fail", (*handler).failTask},
+	{"GET", "/v1/queues/{name}/tasks", (*handler).listTasks},
+	{"GET", "/v1/queues/{name}/tasks/{id}", (*handler).getTask},
 	{"POST", "/v1/topics", (*handler).createTopic},
 	{"GET", "/v1/topics", (*handler).listTopics},
 	{"GET", "/v1/topics/{name}", (*handler).getTopic},
@@ -169,6 +183,14 @@ var routes = []struct {
 	{"GET", "/v1/queues/{name}/tenants", (*handler).listQueueTenants},
 	{"GET", "/v1/queues/{name}/tenants/{tenant}", (*handler).getQueueTenant},
 	{"PUT", "/v1/queues/{name}/tenants/{tenant}", (*handler).setTenant},
+	{"GET", "/v1/monitor/buckets", (*handler).monitorBuckets},
+	{"GET", "/v1/monitor/tasks", (*handler).monitorTasks},
+	{"GET", "/v1/monitor/rules", (*handler).listRules},
+	{"PUT", "/v1/monitor/rules/{rule}", (*handler).putRule},
+	{"GET", "/v1/monitor/rules/{rule}", (*handler).getRule},
+	{"DELETE", "/v1/monitor/rules/{rule}", (*handler).deleteRule},
+	{"GET", "/v1/monitor/alerts", (*handler).listAlerts},
+	{"GET", "/v1/monitor/status", (*handler).monitorStatus},
 }
 
 // register installs routes on h.mux, with a 405 for each path's other

@@ -32,7 +32,7 @@ import (
 //     and Prometheus metrics on "GET /metrics".
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/v1/", nativeapi.New(s.engine, nativeapi.Options{Logger: s.log, Limits: s.cfg.Limits}))
+	mux.Handle("/v1/", nativeapi.New(s.engine, nativeapi.Options{Logger: s.log, Limits: s.cfg.Limits, Monitor: s.monitor}))
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{

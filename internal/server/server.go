@@ -29,6 +29,7 @@ import (
 	"github.com/sluicehq/sluice/internal/journal"
 	"github.com/sluicehq/sluice/internal/journal/filejournal"
 	"github.com/sluicehq/sluice/internal/metrics"
+	"github.com/sluicehq/sluice/internal/monitor"
 	"github.com/sluicehq/sluice/internal/push"
 	"github.com/sluicehq/sluice/internal/snsapi"
 	"github.com/sluicehq/sluice/internal/sqsapi"
@@ -96,6 +97,11 @@ type Config struct {
 	// PublicURL is set, queue URLs start with it; otherwise with the
 	// scheme and host each client used.
 	AWSRegion, AWSAccount string
+	// MonitorBuckets are the Task Monitor's age buckets (default
+	// monitor.DefaultBuckets).
+	MonitorBuckets []time.Duration
+	// MonitorInterval is how often alert rules are evaluated (default 15s).
+	MonitorInterval time.Duration
 }
 
 // Server is one Sluice node. Create it with New and start it with Run.
@@ -108,6 +114,7 @@ type Server struct {
 	push     *push.Worker
 	sqs      *sqsapi.Handler
 	sns      *snsapi.Handler
+	monitor  *monitor.Monitor
 	ln       net.Listener
 	http     *http.Server
 	registry *prometheus.Registry
@@ -196,6 +203,15 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	}
 	s.sqs = sqsapi.New(s.engine, sqsapi.Options{AWS: aws, Limits: cfg.Limits, Logger: s.log})
 	s.sns = snsapi.New(s.engine, snsapi.Options{AWS: aws, Logger: s.log})
+	s.monitor, err = monitor.New(s.engine, monitor.Options{
+		Buckets:   cfg.MonitorBuckets,
+		Interval:  cfg.MonitorInterval,
+		RulesFile: filepath.Join(cfg.DataDir, "monitor-rules.json"),
+		Logger:    s.log.With("component", "monitor"),
+	})
+	if err != nil {
+		return nil, err
+	}
 	// Requests still running when shutdown cancels them see the cause
 	// sluice.ErrClosed, which tells them from a client that went away.
 	baseCtx, cancel := context.WithCancelCause(context.Background())
@@ -300,6 +316,7 @@ func (s *Server) Run(ctx context.Context) error {
 		return s.push.Run(gctx)
 	})
 	g.Go(func() error { return s.ui.Run(gctx) })
+	g.Go(func() error { return s.monitor.Run(gctx) })
 	g.Go(func() error {
 		<-gctx.Done()
 		defer stopEngine()

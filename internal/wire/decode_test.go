@@ -183,6 +183,9 @@ func TestErrorTable(t *testing.T) {
 		{sluice.ErrTierNotFound, 404, CodeTierNotFound},
 		{sluice.ErrTopicExists, 409, CodeTopicExists},
 		{sluice.ErrTokenInvalid, 400, CodeTokenInvalid},
+		{sluice.ErrTaskNotFound, 404, CodeTaskNotFound},
+		{sluice.ErrNotTracked, 400, CodeNotTracked},
+		{sluice.ErrRuleNotFound, 404, CodeRuleNotFound},
 		{sluice.ErrUnavailable, 503, CodeUnavailable},
 		{sluice.ErrClosed, 503, CodeUnavailable},
 		{errors.New("disk on fire"), 500, CodeInternal},
@@ -212,8 +215,8 @@ func TestErrorTable(t *testing.T) {
 			}
 		}
 	}
-	if n := len(Codes()); n != 20 {
-		t.Errorf("Codes() has %d codes, want 20", n)
+	if n := len(Codes()); n != 23 {
+		t.Errorf("Codes() has %d codes, want 23", n)
 	}
 	if _, body := ErrorBodyOf(errors.New("secret detail")); body.Message != "internal error" {
 		t.Errorf("internal error message = %q, want no detail", body.Message)

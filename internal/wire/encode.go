@@ -139,6 +139,9 @@ func appendSendResult(b []byte, r sluice.SendResult) []byte {
 	b = strconv.AppendUint(b, r.Sequence, 10)
 	b = append(b, `,"duplicate":`...)
 	b = strconv.AppendBool(b, r.Duplicate)
+	if r.Tracked {
+		b = append(b, `,"tracked":true`...)
+	}
 	return append(b, '}')
 }
 

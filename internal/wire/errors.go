@@ -34,6 +34,9 @@ const (
 	CodeTopicNotFound        = "topic_not_found"
 	CodeSubscriptionNotFound = "subscription_not_found"
 	CodeTierNotFound         = "tier_not_found"
+	CodeTaskNotFound         = "task_not_found"
+	CodeNotTracked           = "not_tracked"
+	CodeRuleNotFound         = "rule_not_found"
 	CodeNotFound             = "not_found"
 	CodeMethodNotAllowed     = "method_not_allowed"
 	CodeQueueExists          = "queue_exists"
@@ -66,6 +69,9 @@ var codes = []struct {
 	{CodeTopicNotFound, http.StatusNotFound, sluice.ErrTopicNotFound},
 	{CodeSubscriptionNotFound, http.StatusNotFound, sluice.ErrSubscriptionNotFound},
 	{CodeTierNotFound, http.StatusNotFound, sluice.ErrTierNotFound},
+	{CodeTaskNotFound, http.StatusNotFound, sluice.ErrTaskNotFound},
+	{CodeNotTracked, http.StatusBadRequest, sluice.ErrNotTracked},
+	{CodeRuleNotFound, http.StatusNotFound, sluice.ErrRuleNotFound},
 	{CodeNotFound, http.StatusNotFound, ErrNotFound},
 	{CodeMethodNotAllowed, http.StatusMethodNotAllowed, ErrMethodNotAllowed},
 	{CodeQueueExists, http.StatusConflict, sluice.ErrQueueExists},

@@ -272,16 +272,18 @@ type SendResult struct {
 	ID        string `json:"id"`
 	Sequence  uint64 `json:"sequence"`
 	Duplicate bool   `json:"duplicate"`
+	// Tracked is set when the queue is tracked and ID is a task id.
+	Tracked bool `json:"tracked,omitempty"`
 }
 
 // FromSendResult returns the document for r.
 func FromSendResult(r sluice.SendResult) SendResult {
-	return SendResult{ID: r.ID, Sequence: r.Sequence, Duplicate: r.Duplicate}
+	return SendResult{ID: r.ID, Sequence: r.Sequence, Duplicate: r.Duplicate, Tracked: r.Tracked}
 }
 
 // SendResult returns the result r describes.
 func (r SendResult) SendResult() sluice.SendResult {
-	return sluice.SendResult{ID: r.ID, Sequence: r.Sequence, Duplicate: r.Duplicate}
+	return sluice.SendResult{ID: r.ID, Sequence: r.Sequence, Duplicate: r.Duplicate, Tracked: r.Tracked}
 }
 
 // SendBatchResponse is the response to a batch send, its entries in the

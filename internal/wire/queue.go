@@ -44,7 +44,8 @@ type Queue struct {
 	DeadLetter        *DeadLetter       `json:"dead_letter"` // null when the queue has none
 	ContentBasedDedup bool              `json:"content_based_dedup"`
 	DisableFairness   bool              `json:"disable_fairness,omitempty"`
-	Tags              map[string]string `json:"tags"` // {} when the queue has none
+	Tags              map[string]string `json:"tags"`            // {} when the queue has none
+	Tasks             *TaskPolicy       `json:"tasks,omitempty"` // omitted when the queue is not tracked
 	CreatedAt         time.Time         `json:"created_at,omitzero"`
 	UpdatedAt         time.Time         `json:"updated_at,omitzero"`
 }
@@ -67,6 +68,7 @@ func FromQueueConfig(cfg sluice.QueueConfig) Queue {
 		ContentBasedDedup: cfg.ContentBasedDedup,
 		DisableFairness:   cfg.DisableFairness,
 		Tags:              tags,
+		Tasks:             fromTaskPolicy(cfg.Tasks),
 		CreatedAt:         utc(cfg.CreatedAt),
 		UpdatedAt:         utc(cfg.UpdatedAt),
 	}
@@ -91,6 +93,7 @@ func (q Queue) QueueConfig() sluice.QueueConfig {
 		ContentBasedDedup: q.ContentBasedDedup,
 		DisableFairness:   q.DisableFairness,
 		Tags:              tags,
+		Tasks:             q.Tasks.policy(),
 		CreatedAt:         q.CreatedAt,
 		UpdatedAt:         q.UpdatedAt,
 	}
@@ -110,6 +113,7 @@ type CreateQueueRequest struct {
 	ContentBasedDedup bool              `json:"content_based_dedup,omitempty"`
 	DisableFairness   bool              `json:"disable_fairness,omitempty"`
 	Tags              map[string]string `json:"tags,omitempty"`
+	Tasks             *TaskPolicy       `json:"tasks,omitempty"`
 }
 
 // FromCreateQueue returns the request that creates a queue configured as cfg.
@@ -127,6 +131,7 @@ func FromCreateQueue(cfg sluice.QueueConfig) CreateQueueRequest {
 		ContentBasedDedup: cfg.ContentBasedDedup,
 		DisableFairness:   cfg.DisableFairness,
 		Tags:              cfg.Tags,
+		Tasks:             fromTaskPolicy(cfg.Tasks),
 	}
 }
 
@@ -145,6 +150,7 @@ func (r CreateQueueRequest) QueueConfig() sluice.QueueConfig {
 		ContentBasedDedup: r.ContentBasedDedup,
 		DisableFairness:   r.DisableFairness,
 		Tags:              r.Tags,
+		Tasks:             r.Tasks.policy(),
 	}
 }
 
@@ -159,6 +165,7 @@ type UpdateQueueRequest struct {
 	MaxMessageSize    *int        `json:"max_message_size,omitempty"`
 	DeadLetter        *DeadLetter `json:"dead_letter,omitempty"`
 	ContentBasedDedup *bool       `json:"content_based_dedup,omitempty"`
+	Tasks             *TaskPolicy `json:"tasks,omitempty"`
 }
 
 // UnmarshalJSON implements json.Unmarshaler: it decodes strictly, turns a
@@ -196,6 +203,7 @@ func FromQueueUpdate(u sluice.QueueUpdate) UpdateQueueRequest {
 		MaxMessageSize:    u.MaxMessageSize,
 		DeadLetter:        fromDeadLetter(u.DeadLetter),
 		ContentBasedDedup: u.ContentBasedDedup,
+		Tasks:             fromTaskPolicy(u.Tasks),
 	}
 }
 
@@ -209,6 +217,7 @@ func (r UpdateQueueRequest) QueueUpdate() sluice.QueueUpdate {
 		MaxMessageSize:    r.MaxMessageSize,
 		DeadLetter:        r.DeadLetter.policy(),
 		ContentBasedDedup: r.ContentBasedDedup,
+		Tasks:             r.Tasks.policy(),
 	}
 }
 

@@ -14,6 +14,8 @@ type ReceiveRequest struct {
 	Max               int       `json:"max,omitempty"`
 	Wait              *Duration `json:"wait,omitempty"`
 	VisibilityTimeout *Duration `json:"visibility_timeout,omitempty"`
+	// Worker names the receiver in tracked queues' task statuses.
+	Worker string `json:"worker,omitempty"`
 }
 
 // FromReceiveOptions returns the request for opts.
@@ -22,6 +24,7 @@ func FromReceiveOptions(opts sluice.ReceiveOptions) ReceiveRequest {
 		Max:               opts.Max,
 		Wait:              durationPtr(opts.WaitTime),
 		VisibilityTimeout: durationPtr(opts.VisibilityTimeout),
+		Worker:            opts.Worker,
 	}
 }
 
@@ -40,6 +43,7 @@ func (r ReceiveRequest) ReceiveOptions() (sluice.ReceiveOptions, error) {
 		Max:               r.Max,
 		WaitTime:          r.Wait.ptr(),
 		VisibilityTimeout: r.VisibilityTimeout.ptr(),
+		Worker:            r.Worker,
 	}, nil
 }
 

@@ -1,0 +1,115 @@
+package monitor
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sluicehq/sluice"
+	"github.com/sluicehq/sluice/internal/wire"
+)
+
+// validate returns an invalid-argument error naming the first bad field
+// of r.
+func validate(r sluice.AlertRule) error {
+	switch {
+	case r.Name == "" || len(r.Name) > 128 || strings.ContainsAny(r.Name, "/?#"):
+		return sluice.Invalid("name", "must be 1 to 128 characters, without '/', '?' or '#'")
+	case !slices.Contains([]string{sluice.CondRunningAge, sluice.CondWaitingAge, sluice.CondOrphaned, sluice.CondBucketCount, sluice.CondOldestAge}, r.Condition):
+		return sluice.Invalid("condition", "%q is not running_age, waiting_age, orphaned, bucket_count or oldest_age", r.Condition)
+	case r.Threshold < 0:
+		return sluice.Invalid("threshold", "must not be negative")
+	case r.For < 0:
+		return sluice.Invalid("for", "must not be negative")
+	case r.Repeat < 0 || r.Repeat != 0 && r.Repeat < time.Second:
+		return sluice.Invalid("repeat", "must be zero or at least 1s")
+	case r.Count < 0:
+		return sluice.Invalid("count", "must not be negative")
+	case r.Kind != "" && (r.Condition != sluice.CondBucketCount || r.Kind != sluice.AgeWaiting && r.Kind != sluice.AgeRunning):
+		return sluice.Invalid("kind", "%q: only bucket_count takes a kind, waiting or running", r.Kind)
+	case len(r.Webhooks) > 10:
+		return &sluice.LimitError{Field: "webhooks", Limit: 10, Got: int64(len(r.Webhooks))}
+	}
+	for i, u := range r.Webhooks {
+		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+			return sluice.Invalid(fmt.Sprintf("webhooks[%d]", i), "%q is not an http(s) URL", u)
+		}
+	}
+	if err := sluice.ValidateTags(r.Labels); err != nil {
+		return sluice.WithField("labels", err)
+	}
+	return nil
+}
+
+// store keeps rules in a JSON file, rewritten whole on each change.
+type store struct {
+	path string // "" keeps rules in memory only
+}
+
+func (s store) load() (map[string]sluice.AlertRule, error) {
+	rules := map[string]sluice.AlertRule{}
+	if s.path == "" {
+		return rules, nil
+	}
+	data, err := os.ReadFile(s.path)
+	if os.IsNotExist(err) {
+		return rules, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("monitor: reading rules: %w", err)
+	}
+	var list []wire.AlertRule
+	if err := json.Unmarshal(data, &list); err != nil {
+		return nil, fmt.Errorf("monitor: rules file %s: %w", s.path, err)
+	}
+	for _, r := range list {
+		rules[r.Name] = r.AlertRule()
+	}
+	return rules, nil
+}
+
+// save writes rules durably: to a temporary file, synced, renamed over the
+// old one, and the directory synced.
+func (s store) save(rules map[string]sluice.AlertRule) error {
+	if s.path == "" {
+		return nil
+	}
+	list := make([]wire.AlertRule, 0, len(rules))
+	for _, name := range slices.Sorted(maps.Keys(rules)) {
+		list = append(list, wire.FromAlertRule(rules[name]))
+	}
+	data, err := json.MarshalIndent(list, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := s.path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
+	if err != nil {
+		return fmt.Errorf("monitor: saving rules: %w", err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("monitor: saving rules: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("monitor: saving rules: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("monitor: saving rules: %w", err)
+	}
+	if err := os.Rename(tmp, s.path); err != nil {
+		return fmt.Errorf("monitor: saving rules: %w", err)
+	}
+	if d, err := os.Open(filepath.Dir(s.path)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
