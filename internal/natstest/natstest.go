@@ -4,6 +4,7 @@
 package natstest
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // Options configures Start. A zero field means the default.
@@ -78,6 +80,36 @@ func Start(t testing.TB, opts Options) *Cluster {
 	return c
 }
 
+// waitPlacement waits until a stream with a replica on every server can be
+// created: the meta leader then knows every peer is online.
+func (c *Cluster) waitPlacement(t testing.TB, deadline time.Time) {
+	t.Helper()
+	nc, err := nats.Connect(c.URL())
+	if err != nil {
+		t.Fatalf("natstest: connect: %v", err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatalf("natstest: %v", err)
+	}
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "NATSTEST_READY", Replicas: len(c.Servers), Storage: jetstream.MemoryStorage})
+		if err == nil {
+			err = js.DeleteStream(ctx, "NATSTEST_READY")
+		}
+		cancel()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("natstest: cannot place a replicated stream: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // freePorts returns n TCP ports on 127.0.0.1 that were free a moment ago.
 // Routes must know each other's ports before the servers start.
 func freePorts(t testing.TB, n int) []int {
@@ -105,6 +137,9 @@ func (c *Cluster) waitJetStream(t testing.TB) {
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		if c.jetStreamReady() {
+			if len(c.Servers) > 1 {
+				c.waitPlacement(t, deadline)
+			}
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
