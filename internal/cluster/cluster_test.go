@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -285,5 +286,69 @@ func TestFencedNodeStopsServing(t *testing.T) {
 	defer f.mu.Unlock()
 	if len(f.events) < 2 || f.events[1] != (event{"s1", 0, false, f.events[1].at}) {
 		t.Errorf("events = %v, want partition 0 served then stopped", f.events)
+	}
+}
+
+// TestNATSNodeLoss stops one of three NATS servers under load and shows
+// that every confirmed send survives and the partition is served again
+// within 10 seconds (by the same node or another). It stops the server
+// leading the journal's stream, which forces a leader election.
+func TestNATSNodeLoss(t *testing.T) {
+	f := setup(t, 3, 2, 1)
+	n := f.owner(t, 0, nil, 15*time.Second)
+	eng, _ := n.Engine(0)
+	const queue = "jobs"
+	if _, _, err := eng.CreateQueue(t.Context(), sluice.QueueConfig{Name: queue}); err != nil {
+		t.Fatal(err)
+	}
+	var confirmed []string
+	send := func(body string) bool {
+		for _, n := range f.nodes {
+			if eng, err := n.Engine(0); err == nil {
+				if _, err := eng.Send(t.Context(), queue, []sluice.SendInput{{Body: []byte(body)}}); err == nil {
+					confirmed = append(confirmed, body)
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for i := range 50 {
+		send(fmt.Sprintf("before-%03d", i))
+	}
+	// Stop the server leading the journal's stream: the worst case.
+	js, err := jetstream.New(f.nats.Connect(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream, err := js.Stream(t.Context(), "SLUICE_sluice-p0000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := stream.Info(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	leader := slices.IndexFunc(f.nats.Servers, func(s *server.Server) bool { return s.Name() == info.Cluster.Leader })
+	if leader < 0 {
+		t.Fatalf("stream leader %q is none of the servers", info.Cluster.Leader)
+	}
+	stopped := time.Now()
+	f.nats.Stop(leader)
+	// Keep sending until a send succeeds again.
+	deadline := time.Now().Add(10 * time.Second)
+	for i := 0; !send(fmt.Sprintf("after-%03d", i)); i++ {
+		if time.Now().After(deadline) {
+			t.Fatalf("no send succeeded within 10s of losing a NATS server")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("sends succeed again %v after a NATS server stopped", time.Since(stopped).Round(time.Millisecond))
+	cur := f.owner(t, 0, nil, time.Second)
+	got := receiveAll(t, cur, queue)
+	for _, body := range confirmed {
+		if _, found := slices.BinarySearch(got, body); !found {
+			t.Errorf("confirmed message %s is missing after losing a NATS server", body)
+		}
 	}
 }
