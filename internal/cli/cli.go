@@ -72,6 +72,9 @@ func commands() []*command {
 		{name: "subscriptions", summary: "list subscriptions", run: runSubscriptions},
 		{name: "unsubscribe", summary: "delete subscriptions", run: runUnsubscribe},
 		{name: "confirm", summary: "confirm an HTTP subscription with its token", run: runConfirm},
+		{name: "cluster", summary: "inspect a cluster running on NATS JetStream", sub: []*command{
+			{name: "status", summary: "show nodes, partitions, owners and replica lag", run: runClusterStatus},
+		}},
 		{name: "bench", summary: "measure throughput and latency, and check for lost or duplicated messages", run: runBench},
 		{name: "version", summary: "print the version", run: runVersion},
 	}

@@ -352,3 +352,30 @@ func TestNATSNodeLoss(t *testing.T) {
 		}
 	}
 }
+
+func TestReadStatus(t *testing.T) {
+	f := setup(t, 1, 2, 2)
+	for p := range 2 {
+		f.owner(t, p, nil, 10*time.Second)
+	}
+	js, err := jetstream.New(f.nats.Connect(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := ReadStatus(t.Context(), js, "")
+	if err != nil {
+		t.Fatalf("ReadStatus() error = %v", err)
+	}
+	if len(st.Nodes) != 2 || st.Nodes[0].ID != "s1" || st.Nodes[1].ID != "s2" {
+		t.Errorf("ReadStatus().Nodes = %+v, want s1 and s2", st.Nodes)
+	}
+	if len(st.Partitions) != 2 {
+		t.Fatalf("ReadStatus().Partitions = %+v, want 2", st.Partitions)
+	}
+	for _, ps := range st.Partitions {
+		owner := f.owner(t, ps.Partition, nil, time.Second)
+		if ps.Owner != owner.cfg.NodeID || ps.Messages == 0 {
+			t.Errorf("partition %d status = %+v, want owner %s and the journal's open marker", ps.Partition, ps, owner.cfg.NodeID)
+		}
+	}
+}
