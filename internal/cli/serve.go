@@ -18,10 +18,13 @@ func runServe(ctx context.Context, st *streams, args []string) error {
 		`Run a Sluice server with embedded storage. It serves the native API
 under /v1, /healthz and /readyz on one port, keeps its data in --data-dir and
 shuts down gracefully on SIGINT or SIGTERM: it stops accepting requests,
-finishes those in flight, ends long polls and flushes its journals. Every
+finishes those in flight, ends long polls and flushes its journals. With --cluster it joins a cluster instead: its
+partitions live in NATS JetStream (docs/cluster.md) and any node answers for
+any queue. Every
 flag can also be set with the environment variable shown; flags win.`,
 		`sluice serve
 		sluice serve --listen 0.0.0.0:9324 --data-dir /var/lib/sluice
+		sluice serve --cluster nats://n1:4222,nats://n2:4222,nats://n3:4222 --replicas 3 --listen 0.0.0.0:9324 --advertise 10.0.0.5:9324
 		SLUICE_FSYNC=interval:10ms SLUICE_LOG_LEVEL=debug sluice serve`)
 	listen := c.fs.String("listen", envOr("SLUICE_LISTEN", server.DefaultListen), "`address` to listen on ($SLUICE_LISTEN)")
 	dataDir := c.fs.String("data-dir", envOr("SLUICE_DATA_DIR", server.DefaultDataDir), "`directory` for the data ($SLUICE_DATA_DIR)")
@@ -32,12 +35,18 @@ flag can also be set with the environment variable shown; flags win.`,
 	maxMessageSize := c.sizeFlag("max-message-size", 0, "largest message body plus attributes the server accepts (default 1MiB) ($SLUICE_MAX_MESSAGE_SIZE)")
 	publicURL := c.fs.String("public-url", envOr("SLUICE_PUBLIC_URL", ""), "base `URL` at which clients and subscribers reach the server, such as https://sluice.example.com, for links the server hands out (default http:// plus the listen address) ($SLUICE_PUBLIC_URL)")
 	shutdownTimeout := c.durationFlag("shutdown-timeout", server.DefaultShutdownTimeout, "how long a graceful shutdown waits for requests in flight ($SLUICE_SHUTDOWN_TIMEOUT)")
+	clusterURLs := c.fs.String("cluster", envOr("SLUICE_CLUSTER", ""), "join a cluster whose state lives in NATS JetStream at these `URLs` (comma-separated) instead of --data-dir ($SLUICE_CLUSTER)")
+	nodeID := c.fs.String("node-id", envOr("SLUICE_NODE_ID", ""), "cluster: this node's `name` (default: host name and port) ($SLUICE_NODE_ID)")
+	advertise := c.fs.String("advertise", envOr("SLUICE_ADVERTISE", ""), "cluster: `host:port` other nodes forward requests to (default: the listen address) ($SLUICE_ADVERTISE)")
+	clusterName := c.fs.String("cluster-name", envOr("SLUICE_CLUSTER_NAME", "sluice"), "cluster: the cluster's `name`, prefix of its streams ($SLUICE_CLUSTER_NAME)")
+	replicas := c.fs.Int("replicas", 0, "cluster: replicas of each partition's stream, 3 for production (default 1) ($SLUICE_REPLICAS)")
 
 	// Environment values become the flags' defaults, so flags override them.
 	for _, ev := range []struct{ env, flag string }{
 		{"SLUICE_PARTITIONS", "partitions"},
 		{"SLUICE_MAX_MESSAGE_SIZE", "max-message-size"},
 		{"SLUICE_SHUTDOWN_TIMEOUT", "shutdown-timeout"},
+		{"SLUICE_REPLICAS", "replicas"},
 	} {
 		if v := envOr(ev.env, ""); v != "" {
 			if err := c.fs.Set(ev.flag, v); err != nil {
@@ -73,6 +82,15 @@ flag can also be set with the environment variable shown; flags win.`,
 		Logger:          logger,
 		ShutdownTimeout: *shutdownTimeout,
 		PublicURL:       strings.TrimSuffix(*publicURL, "/"),
+	}
+	if *clusterURLs != "" {
+		if *replicas < 0 || *replicas > 5 {
+			return usageErrorf("serve: --replicas %d is outside 1 to 5", *replicas)
+		}
+		cfg.Cluster = &server.ClusterConfig{
+			NATS: *clusterURLs, NodeID: *nodeID, Advertise: *advertise,
+			Name: *clusterName, Partitions: *partitions, Replicas: *replicas,
+		}
 	}
 	logger.Info("starting sluice", "version", buildVersion(), "data_dir", cfg.DataDir, "fsync", sync.String())
 	srv, err := server.New(ctx, cfg)

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/sluicehq/sluice/internal/cluster"
 	"github.com/sluicehq/sluice/internal/nativeapi"
 )
 
@@ -23,7 +24,13 @@ import (
 //   - Prometheus metrics on "GET /metrics".
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/v1/", nativeapi.New(s.engine, nativeapi.Options{Logger: s.log, Limits: s.cfg.Limits}))
+	api := nativeapi.New(s.api, nativeapi.Options{Logger: s.log, Limits: s.cfg.Limits})
+	mux.Handle("/v1/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get(cluster.ForwardedHeader) != "" {
+			r = r.WithContext(cluster.WithForwarded(r.Context()))
+		}
+		api.ServeHTTP(w, r)
+	}))
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
 	return s.accessLog(mux)
@@ -41,7 +48,7 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 		writePlain(w, http.StatusServiceUnavailable, "shutting down\n")
 		return
 	}
-	if err := s.engine.Ready(); err != nil {
+	if err := s.core.Ready(); err != nil {
 		writePlain(w, http.StatusServiceUnavailable, err.Error()+"\n")
 		return
 	}

@@ -19,12 +19,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/sluicehq/sluice"
 	"github.com/sluicehq/sluice/internal/engine"
 	"github.com/sluicehq/sluice/internal/journal"
 	"github.com/sluicehq/sluice/internal/journal/filejournal"
+	"github.com/sluicehq/sluice/internal/nativeapi"
 	"github.com/sluicehq/sluice/internal/push"
 )
 
@@ -75,6 +77,32 @@ type Config struct {
 	// PushClient sends the deliveries of HTTP(S) subscriptions (default
 	// push.NewHTTPClient()).
 	PushClient *http.Client
+	// Cluster, when set, makes the node join a cluster whose state lives
+	// in NATS JetStream instead of keeping it in DataDir.
+	Cluster *ClusterConfig
+}
+
+// ClusterConfig configures cluster mode (see package cluster).
+type ClusterConfig struct {
+	// NATS lists the NATS servers' URLs, comma-separated. Required.
+	NATS string
+	// NodeID names this node in the cluster (default: the host name and
+	// the listening port).
+	NodeID string
+	// Advertise is the host:port other nodes forward requests to (default:
+	// the listening address).
+	Advertise string
+	// Name, Partitions, Replicas and LeaseTTL are cluster.Config's.
+	Name       string
+	Partitions int
+	Replicas   int
+	LeaseTTL   time.Duration
+}
+
+// core is what runs behind the API: the engine, or a cluster node.
+type core interface {
+	Run(ctx context.Context) error
+	Ready() error
 }
 
 // Server is one Sluice node. Create it with New and start it with Run.
@@ -84,7 +112,10 @@ type Server struct {
 	lock     *dirLock
 	journals []*filejournal.Journal
 	engine   *engine.Engine
-	push     *push.Worker
+	core     core             // runs the engine or the cluster node
+	api      nativeapi.Engine // what the API calls: the engine or a cluster router
+	nc       *nats.Conn       // cluster mode's connection
+	push     *push.Worker     // nil in cluster mode
 	ln       net.Listener
 	http     *http.Server
 
@@ -115,6 +146,13 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		}
 	}()
 
+	if cfg.Cluster != nil {
+		if err := s.joinCluster(ctx); err != nil {
+			return nil, err
+		}
+		s.newHTTP()
+		return s, nil
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
@@ -143,6 +181,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, fmt.Errorf("recover engine: %w", err)
 	}
 	s.log.Info("recovered", "data_dir", cfg.DataDir, "partitions", meta.Partitions, "duration", time.Since(start).Round(time.Millisecond))
+	s.core, s.api = s.engine, s.engine
 
 	if s.ln == nil {
 		var lc net.ListenConfig
@@ -155,6 +194,13 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		Logger:     s.log,
 		BaseURL:    cmp.Or(cfg.PublicURL, "http://"+s.ln.Addr().String()),
 	})
+	s.newHTTP()
+	return s, nil
+}
+
+// newHTTP prepares the HTTP server.
+func (s *Server) newHTTP() {
+	cfg := s.cfg
 	// Requests still running when shutdown cancels them see the cause
 	// sluice.ErrClosed, which tells them from a client that went away.
 	baseCtx, cancel := context.WithCancelCause(context.Background())
@@ -170,7 +216,6 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		BaseContext:    func(net.Listener) context.Context { return baseCtx },
 		ErrorLog:       slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
-	return s, nil
 }
 
 // partitionDir returns the directory of partition i's journal.
@@ -202,7 +247,7 @@ func (s *Server) Run(ctx context.Context) error {
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		err := s.engine.Run(engineCtx)
+		err := s.core.Run(engineCtx)
 		if engineCtx.Err() == nil {
 			return fmt.Errorf("engine stopped: %w", cmp.Or(err, errors.New("without error")))
 		}
@@ -221,6 +266,9 @@ func (s *Server) Run(ctx context.Context) error {
 	pushDone := make(chan struct{})
 	g.Go(func() error {
 		defer close(pushDone)
+		if s.push == nil {
+			return nil
+		}
 		return s.push.Run(gctx)
 	})
 	g.Go(func() error {
@@ -271,6 +319,9 @@ func (s *Server) release() error {
 		}
 	}
 	s.journals = nil
+	if s.nc != nil {
+		s.nc.Close()
+	}
 	if s.lock != nil {
 		s.lock.release()
 		s.lock = nil

@@ -1,0 +1,100 @@
+package server_test
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/sluicehq/sluice"
+	"github.com/sluicehq/sluice/client"
+	"github.com/sluicehq/sluice/internal/cluster"
+	"github.com/sluicehq/sluice/internal/natstest"
+	"github.com/sluicehq/sluice/internal/server"
+)
+
+// eventually retries f every 50ms until it succeeds or timeout passes.
+func eventually(t *testing.T, timeout time.Duration, what string, f func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := f()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: still failing after %v: %v", what, timeout, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// queueOn returns a queue name that lands on partition p of count.
+func queueOn(p, count int) string {
+	for i := 0; ; i++ {
+		if name := fmt.Sprintf("q%d", i); cluster.Partition(name, count) == p {
+			return name
+		}
+	}
+}
+
+// TestClusterMode runs two servers on one NATS server and shows that each
+// answers for every queue, forwarding to the owner, and that when one
+// stops the other serves its partitions with their messages.
+func TestClusterMode(t *testing.T) {
+	nats := natstest.Start(t, natstest.Options{})
+	const partitions = 2
+	cfg := func(id string) server.Config {
+		return server.Config{Cluster: &server.ClusterConfig{NATS: nats.URL(), NodeID: id, Partitions: partitions, LeaseTTL: time.Second}}
+	}
+	a, b := start(t, cfg("a")), start(t, cfg("b"))
+	queues := []string{queueOn(0, partitions), queueOn(1, partitions)}
+	for _, q := range queues {
+		eventually(t, 10*time.Second, "create "+q, func() error {
+			_, err := a.client.CreateQueue(t.Context(), sluice.QueueConfig{Name: q})
+			return err
+		})
+	}
+	// Each queue through each node: one of the two forwards.
+	for _, q := range queues {
+		for _, c := range []*client.Client{a.client, b.client} {
+			if _, err := c.Send(t.Context(), q, sluice.SendInput{Body: []byte("hello " + q)}); err != nil {
+				t.Fatalf("Send(%s) error = %v", q, err)
+			}
+		}
+	}
+	page, err := b.client.ListQueues(t.Context(), client.ListOptions{})
+	if err != nil {
+		t.Fatalf("ListQueues() error = %v", err)
+	}
+	var names []string
+	for _, q := range page.Queues {
+		names = append(names, q.Name)
+	}
+	if want := slices.Sorted(slices.Values(queues)); !slices.Equal(names, want) {
+		t.Errorf("ListQueues() through b = %v, want %v", names, want)
+	}
+	if _, err := a.client.GetQueue(t.Context(), "missing"); !errors.Is(err, sluice.ErrQueueNotFound) {
+		t.Errorf("GetQueue(missing) error = %v, want ErrQueueNotFound", err)
+	}
+
+	// b stops: a takes its partitions over, with their messages.
+	if err := b.shutdown(t, 10*time.Second); err != nil {
+		t.Fatalf("b stopped with %v", err)
+	}
+	for _, q := range queues {
+		var got []sluice.Message
+		eventually(t, 10*time.Second, "receive from "+q, func() error {
+			msgs, err := a.client.Receive(t.Context(), q, sluice.ReceiveOptions{Max: 10})
+			got = append(got, msgs...)
+			if err == nil && len(got) < 2 {
+				err = fmt.Errorf("received %d messages", len(got))
+			}
+			return err
+		})
+		if len(got) != 2 || string(got[0].Body) != "hello "+q {
+			t.Errorf("queue %s after failover holds %d messages, want the 2 sent", q, len(got))
+		}
+	}
+}
