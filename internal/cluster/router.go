@@ -1,9 +1,11 @@
 package cluster
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -13,6 +15,7 @@ import (
 	"github.com/sluicehq/sluice"
 	"github.com/sluicehq/sluice/client"
 	"github.com/sluicehq/sluice/internal/engine"
+	"github.com/sluicehq/sluice/internal/wire"
 )
 
 // ForwardedHeader marks a request one node forwarded to another. A node
@@ -56,20 +59,53 @@ type ownerEntry struct {
 func NewRouter(n *Node) *Router {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 64
-	return &Router{
-		n:      n,
-		http:   &http.Client{Transport: forwardingTransport{tr}},
-		owners: make(map[int]ownerEntry),
+	r := &Router{n: n, owners: make(map[int]ownerEntry)}
+	r.http = &http.Client{Transport: forwardingTransport{base: tr, forget: r.forget}}
+	return r
+}
+
+// forget drops the cached owners at addr, which could not be reached.
+func (r *Router) forget(addr string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for p, o := range r.owners {
+		if o.addr == addr {
+			delete(r.owners, p)
+		}
 	}
 }
 
-// forwardingTransport adds ForwardedHeader to every request.
-type forwardingTransport struct{ base http.RoundTripper }
+// forwardingTransport adds ForwardedHeader to every request, and turns a
+// failure to reach the owner into the API's 503 unavailable answer (which
+// clients retry) after forgetting that owner.
+type forwardingTransport struct {
+	base   http.RoundTripper
+	forget func(addr string)
+}
 
 func (t forwardingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.Clone(r.Context())
 	r.Header.Set(ForwardedHeader, "1")
-	return t.base.RoundTrip(r)
+	resp, err := t.base.RoundTrip(r)
+	if err == nil || r.Context().Err() != nil {
+		return resp, err
+	}
+	t.forget(r.URL.Host)
+	body, _ := json.Marshal(wire.ErrorResponse{Error: wire.ErrorBody{
+		Code:    wire.CodeUnavailable,
+		Message: fmt.Sprintf("the partition's owner at %s cannot be reached: %v", r.URL.Host, err),
+	}})
+	return &http.Response{
+		Status:        "503 Service Unavailable",
+		StatusCode:    http.StatusServiceUnavailable,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        http.Header{"Content-Type": {"application/json"}},
+		Body:          io.NopCloser(bytes.NewReader(body)),
+		ContentLength: int64(len(body)),
+		Request:       r,
+	}, nil
 }
 
 // target is where a partition's requests go: a local engine or a client
