@@ -215,7 +215,7 @@ func (n *Node) Run(ctx context.Context) error {
 		}
 		n.mu.Unlock()
 		for _, o := range parts {
-			n.stop(o, "node shutting down")
+			n.stop(o, reasonShutdown)
 			n.release(o)
 		}
 		wg.Wait()

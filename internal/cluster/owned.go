@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -12,6 +13,9 @@ import (
 	"github.com/sluicehq/sluice/internal/journal"
 	"github.com/sluicehq/sluice/internal/journal/natsjournal"
 )
+
+// reasonShutdown is why a node stops serving when it shuts down.
+const reasonShutdown = "node shutting down"
 
 // owned is a partition whose lease this node holds.
 type owned struct {
@@ -157,7 +161,11 @@ func (n *Node) stop(o *owned, reason string) {
 	if wasServing && n.cfg.OnChange != nil {
 		n.cfg.OnChange(o.p, false)
 	}
-	n.log.Warn("stopped serving partition", "partition", o.p, "reason", reason)
+	level := slog.LevelWarn
+	if reason == reasonShutdown {
+		level = slog.LevelInfo
+	}
+	n.log.Log(context.Background(), level, "stopped serving partition", "partition", o.p, "reason", reason)
 	o.cancel()
 	if eng != nil {
 		<-o.ran

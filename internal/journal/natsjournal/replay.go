@@ -70,7 +70,9 @@ func (j *Journal) Replay(ctx context.Context, after uint64, fn func(index uint64
 		return err
 	}
 	for {
-		msg, err := it.Next(jetstream.NextContext(ctx))
+		nctx, cancel := context.WithTimeout(ctx, j.opts.Timeout)
+		msg, err := it.Next(jetstream.NextContext(nctx))
+		cancel()
 		if err != nil {
 			return fmt.Errorf("natsjournal: %s: replay: %w", j.name, err)
 		}

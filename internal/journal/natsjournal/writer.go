@@ -109,12 +109,13 @@ func (j *Journal) write(items []item) error {
 	var futures []jetstream.PubAckFuture
 	seq := j.lastSeq
 	var err error
+publish:
 	for _, g := range groups {
 		for _, m := range g.msgs {
 			var f jetstream.PubAckFuture
 			f, err = j.js.PublishMsgAsync(m, jetstream.WithExpectLastSequence(seq), jetstream.WithExpectStream(j.name))
 			if err != nil {
-				break
+				break publish
 			}
 			futures = append(futures, f)
 			seq++
