@@ -149,15 +149,32 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		parts:    make(map[int]*owned),
 		freeSeen: make(map[int]int),
 	}
-	kv, err := cfg.JetStream.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:      "SLUICE_" + cfg.Name + "_leases",
-		Description: "Sluice partition leases and node heartbeats",
-		TTL:         cfg.LeaseTTL,
-		Replicas:    cfg.Replicas,
-		Storage:     jetstream.FileStorage,
-	})
+	bucket := "SLUICE_" + cfg.Name + "_leases"
+	kv, err := cfg.JetStream.KeyValue(ctx, bucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		kv, err = cfg.JetStream.CreateKeyValue(ctx, jetstream.KeyValueConfig{
+			Bucket:      bucket,
+			Description: "Sluice partition leases and node heartbeats",
+			TTL:         cfg.LeaseTTL,
+			Replicas:    cfg.Replicas,
+			Storage:     jetstream.FileStorage,
+		})
+	}
 	if err != nil {
-		return nil, fmt.Errorf("cluster: create lease bucket: %w", err)
+		return nil, fmt.Errorf("cluster: lease bucket %s: %w", bucket, err)
+	}
+	// The bucket's TTL is what expires leases: time renewals by it, even
+	// if this node was configured otherwise.
+	st, err := kv.Status(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: lease bucket %s: %w", bucket, err)
+	}
+	if ttl := st.TTL(); ttl != cfg.LeaseTTL {
+		if ttl <= 0 {
+			return nil, fmt.Errorf("cluster: lease bucket %s has no TTL", bucket)
+		}
+		n.log.Warn("the lease bucket's TTL differs from this node's; using the bucket's", "bucket_ttl", ttl, "configured", cfg.LeaseTTL)
+		n.cfg.LeaseTTL, n.renew, n.stopWait = ttl, ttl/5, ttl/2
 	}
 	n.kv = kv
 	return n, nil

@@ -379,3 +379,24 @@ func TestReadStatus(t *testing.T) {
 		}
 	}
 }
+
+// TestBucketTTLWins shows that a node configured with another lease TTL
+// than the bucket's times its renewals by the bucket's, which is what
+// expires leases.
+func TestBucketTTLWins(t *testing.T) {
+	c := natstest.Start(t, natstest.Options{})
+	js, err := jetstream.New(c.Connect(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(t.Context(), Config{JetStream: js, NodeID: "a", LeaseTTL: 2 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := New(t.Context(), Config{JetStream: js, NodeID: "b", LeaseTTL: 30 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.cfg.LeaseTTL != 2*time.Second || n.stopWait != time.Second {
+		t.Errorf("node configured with 30s on a 2s bucket: TTL %v, stops after %v; want 2s and 1s", n.cfg.LeaseTTL, n.stopWait)
+	}
+}

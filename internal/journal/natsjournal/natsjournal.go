@@ -168,27 +168,36 @@ func Open(ctx context.Context, js jetstream.JetStream, opts Options) (*Journal, 
 	var err error
 	cctx, cancel := context.WithTimeout(ctx, j.opts.Timeout)
 	defer cancel()
-	j.stream, err = js.CreateOrUpdateStream(cctx, jetstream.StreamConfig{
-		Name:        j.name,
-		Description: "Sluice journal " + opts.Name,
-		Subjects:    []string{j.logSubj, j.snapSubj},
-		Storage:     jetstream.FileStorage,
-		Replicas:    opts.Replicas,
-		Retention:   jetstream.LimitsPolicy,
-		Discard:     jetstream.DiscardNew,
-		MaxMsgSize:  int32(js.Conn().MaxPayload()),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("natsjournal: create stream %s: %w", j.name, err)
+	// Look the stream and bucket up first: creating (or updating) them
+	// needs every replica's server up, using them only a quorum.
+	j.stream, err = js.Stream(cctx, j.name)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		j.stream, err = js.CreateStream(cctx, jetstream.StreamConfig{
+			Name:        j.name,
+			Description: "Sluice journal " + opts.Name,
+			Subjects:    []string{j.logSubj, j.snapSubj},
+			Storage:     jetstream.FileStorage,
+			Replicas:    opts.Replicas,
+			Retention:   jetstream.LimitsPolicy,
+			Discard:     jetstream.DiscardNew,
+			MaxMsgSize:  int32(js.Conn().MaxPayload()),
+		})
 	}
-	j.objs, err = js.CreateOrUpdateObjectStore(cctx, jetstream.ObjectStoreConfig{
-		Bucket:      j.name + "_snap",
-		Description: "Sluice snapshots of journal " + opts.Name,
-		Storage:     jetstream.FileStorage,
-		Replicas:    opts.Replicas,
-	})
 	if err != nil {
-		return nil, fmt.Errorf("natsjournal: create snapshot bucket %s_snap: %w", j.name, err)
+		return nil, fmt.Errorf("natsjournal: stream %s: %w", j.name, err)
+	}
+	bucket := j.name + "_snap"
+	j.objs, err = js.ObjectStore(cctx, bucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) || errors.Is(err, jetstream.ErrStreamNotFound) {
+		j.objs, err = js.CreateObjectStore(cctx, jetstream.ObjectStoreConfig{
+			Bucket:      bucket,
+			Description: "Sluice snapshots of journal " + opts.Name,
+			Storage:     jetstream.FileStorage,
+			Replicas:    opts.Replicas,
+		})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("natsjournal: snapshot bucket %s: %w", bucket, err)
 	}
 	if err := j.takeOver(cctx); err != nil {
 		return nil, err
