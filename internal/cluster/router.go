@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -255,7 +256,43 @@ func (r *Router) Send(ctx context.Context, queue string, msgs []sluice.SendInput
 	return t.remote.SendBatch(ctx, queue, msgs)
 }
 
+// Receive receives from queue on its owner. A long poll that the owner
+// cannot finish because the partition is moving (the engine stopped, the
+// owner is unreachable, shuts down or has no successor yet) is retried on the new owner
+// until its wait time is up, so that it survives an ownership move; it then
+// returns no messages. Receives have no effect when they fail, so retrying
+// is safe.
 func (r *Router) Receive(ctx context.Context, queue string, opts sluice.ReceiveOptions) ([]sluice.Message, error) {
+	var deadline time.Time
+	if opts.WaitTime != nil {
+		deadline = time.Now().Add(*opts.WaitTime)
+	}
+	for {
+		msgs, err := r.receiveOnce(ctx, queue, opts)
+		// A long poll ends empty before its wait time only when its server
+		// shuts down: that is a move too.
+		endedEarly := err == nil && len(msgs) == 0 && !deadline.IsZero() && time.Until(deadline) > 100*time.Millisecond
+		moving := endedEarly || errors.Is(err, sluice.ErrClosed) || errors.Is(err, sluice.ErrUnavailable)
+		if !moving || deadline.IsZero() || ctx.Err() != nil {
+			return msgs, err
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return nil, nil
+		}
+		select {
+		case <-time.After(min(left, r.n.renew)):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if left = time.Until(deadline); left <= 0 {
+			return nil, nil
+		}
+		opts.WaitTime = &left
+	}
+}
+
+func (r *Router) receiveOnce(ctx context.Context, queue string, opts sluice.ReceiveOptions) ([]sluice.Message, error) {
 	t, err := r.on(ctx, queue)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/sluicehq/sluice"
 	"github.com/sluicehq/sluice/client"
 	"github.com/sluicehq/sluice/internal/cluster"
@@ -96,5 +98,65 @@ func TestClusterMode(t *testing.T) {
 		if len(got) != 2 || string(got[0].Body) != "hello "+q {
 			t.Errorf("queue %s after failover holds %d messages, want the 2 sent", q, len(got))
 		}
+	}
+}
+
+// TestClusterLongPollSurvivesMove starts a long poll through one node on a
+// queue the other serves, stops the owner, and shows that the poll goes on
+// on the new owner and gets a message sent after the move.
+func TestClusterLongPollSurvivesMove(t *testing.T) {
+	nats := natstest.Start(t, natstest.Options{})
+	cfg := func(id string) server.Config {
+		return server.Config{Cluster: &server.ClusterConfig{NATS: nats.URL(), NodeID: id, Partitions: 2, LeaseTTL: time.Second}}
+	}
+	a, b := start(t, cfg("a")), start(t, cfg("b"))
+	js, err := jetstream.New(nats.Connect(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Find a partition b serves and a queue on it.
+	var queue string
+	eventually(t, 10*time.Second, "b serves a partition", func() error {
+		st, err := cluster.ReadStatus(t.Context(), js, "")
+		if err != nil {
+			return err
+		}
+		for _, p := range st.Partitions {
+			if p.Owner == "b" {
+				queue = queueOn(p.Partition, 2)
+				return nil
+			}
+		}
+		return errors.New("b serves nothing yet")
+	})
+	eventually(t, 10*time.Second, "create "+queue, func() error {
+		_, err := a.client.CreateQueue(t.Context(), sluice.QueueConfig{Name: queue})
+		return err
+	})
+
+	got := make(chan []sluice.Message, 1)
+	go func() {
+		wait := 8 * time.Second
+		msgs, err := a.client.Receive(t.Context(), queue, sluice.ReceiveOptions{WaitTime: &wait})
+		if err != nil {
+			t.Errorf("long poll error = %v", err)
+		}
+		got <- msgs
+	}()
+	time.Sleep(300 * time.Millisecond) // the poll is parked on b
+	if err := b.shutdown(t, 10*time.Second); err != nil {
+		t.Fatalf("b stopped with %v", err)
+	}
+	eventually(t, 5*time.Second, "send after the move", func() error {
+		_, err := a.client.Send(t.Context(), queue, sluice.SendInput{Body: []byte("after")})
+		return err
+	})
+	select {
+	case msgs := <-got:
+		if len(msgs) != 1 || string(msgs[0].Body) != "after" {
+			t.Errorf("long poll across the move got %d messages, want the one sent after", len(msgs))
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("long poll did not return")
 	}
 }
