@@ -41,27 +41,29 @@ func queueOn(p, count int) string {
 	}
 }
 
-// TestClusterMode runs two servers on one NATS server and shows that each
-// answers for every queue, forwarding to the owner, and that when one
-// stops the other serves its partitions with their messages.
+// TestClusterMode runs three servers on a three-server JetStream cluster
+// and shows that each answers for every queue and topic, forwarding to the
+// owner, and that when one stops the others serve its partitions with
+// their messages.
 func TestClusterMode(t *testing.T) {
-	nats := natstest.Start(t, natstest.Options{})
-	const partitions = 2
+	nats := natstest.Start(t, natstest.Options{Nodes: 3})
+	const partitions = 3
 	cfg := func(id string) server.Config {
-		return server.Config{Cluster: &server.ClusterConfig{NATS: nats.URL(), NodeID: id, Partitions: partitions, LeaseTTL: time.Second}}
+		return server.Config{Cluster: &server.ClusterConfig{NATS: nats.URL(), NodeID: id, Partitions: partitions, Replicas: 3, LeaseTTL: time.Second}}
 	}
-	a, b := start(t, cfg("a")), start(t, cfg("b"))
-	queues := []string{queueOn(0, partitions), queueOn(1, partitions)}
+	a, b, c := start(t, cfg("a")), start(t, cfg("b")), start(t, cfg("c"))
+	nodes := []*running{a, b, c}
+	queues := []string{queueOn(0, partitions), queueOn(1, partitions), queueOn(2, partitions)}
 	for _, q := range queues {
-		eventually(t, 10*time.Second, "create "+q, func() error {
+		eventually(t, 15*time.Second, "create "+q, func() error {
 			_, err := a.client.CreateQueue(t.Context(), sluice.QueueConfig{Name: q})
 			return err
 		})
 	}
-	// Each queue through each node: one of the two forwards.
+	// Each queue through each node: at least two of three forward.
 	for _, q := range queues {
-		for _, c := range []*client.Client{a.client, b.client} {
-			if _, err := c.Send(t.Context(), q, sluice.SendInput{Body: []byte("hello " + q)}); err != nil {
+		for _, n := range nodes {
+			if _, err := n.client.Send(t.Context(), q, sluice.SendInput{Body: []byte("hello " + q)}); err != nil {
 				t.Fatalf("Send(%s) error = %v", q, err)
 			}
 		}
@@ -81,22 +83,51 @@ func TestClusterMode(t *testing.T) {
 		t.Errorf("GetQueue(missing) error = %v, want ErrQueueNotFound", err)
 	}
 
-	// b stops: a takes its partitions over, with their messages.
+	// A topic and a queue on the same partition: subscribe through one
+	// node, publish through another.
+	topic := "t-" + queues[0]
+	for i := 0; cluster.Partition(topic, partitions) != cluster.Partition(queues[0], partitions); i++ {
+		topic = fmt.Sprintf("t%d", i)
+	}
+	if _, err := c.client.CreateTopic(t.Context(), sluice.TopicConfig{Name: topic}); err != nil {
+		t.Fatalf("CreateTopic() error = %v", err)
+	}
+	s, err := b.client.Subscribe(t.Context(), sluice.Subscription{Topic: topic, Protocol: sluice.ProtocolQueue, Endpoint: queues[0], Raw: true})
+	if err != nil {
+		t.Fatalf("Subscribe() error = %v", err)
+	}
+	if _, err := a.client.Publish(t.Context(), topic, sluice.PublishInput{Body: []byte("hello " + queues[0])}); err != nil {
+		t.Fatalf("Publish() error = %v", err)
+	}
+	if got, err := c.client.GetSubscription(t.Context(), s.ID); err != nil || got.Endpoint != queues[0] {
+		t.Errorf("GetSubscription(%s) = %+v, %v", s.ID, got, err)
+	}
+
+	// b stops: a and c take its partitions over, with their messages.
 	if err := b.shutdown(t, 10*time.Second); err != nil {
 		t.Fatalf("b stopped with %v", err)
 	}
-	for _, q := range queues {
+	for i, q := range queues {
+		want := 3
+		if i == 0 {
+			want = 4 // and the published copy
+		}
 		var got []sluice.Message
 		eventually(t, 10*time.Second, "receive from "+q, func() error {
-			msgs, err := a.client.Receive(t.Context(), q, sluice.ReceiveOptions{Max: 10})
+			msgs, err := c.client.Receive(t.Context(), q, sluice.ReceiveOptions{Max: 10})
 			got = append(got, msgs...)
-			if err == nil && len(got) < 2 {
+			if err == nil && len(got) < want {
 				err = fmt.Errorf("received %d messages", len(got))
 			}
 			return err
 		})
-		if len(got) != 2 || string(got[0].Body) != "hello "+q {
-			t.Errorf("queue %s after failover holds %d messages, want the 2 sent", q, len(got))
+		for _, m := range got {
+			if string(m.Body) != "hello "+q {
+				t.Errorf("queue %s holds %q", q, m.Body)
+			}
+		}
+		if len(got) != want {
+			t.Errorf("queue %s after failover holds %d messages, want %d", q, len(got), want)
 		}
 	}
 }
