@@ -39,6 +39,7 @@ flag can also be set with the environment variable shown; flags win.`,
 	nodeID := c.fs.String("node-id", envOr("SLUICE_NODE_ID", ""), "cluster: this node's `name` (default: host name and port) ($SLUICE_NODE_ID)")
 	advertise := c.fs.String("advertise", envOr("SLUICE_ADVERTISE", ""), "cluster: `host:port` other nodes forward requests to (default: the listen address) ($SLUICE_ADVERTISE)")
 	clusterName := c.fs.String("cluster-name", envOr("SLUICE_CLUSTER_NAME", "sluice"), "cluster: the cluster's `name`, prefix of its streams ($SLUICE_CLUSTER_NAME)")
+	leaseTTL := c.durationFlag("lease-ttl", 0, "cluster: how long a partition's lease outlives its owner's last renewal; failover takes about this long (default 5s) ($SLUICE_LEASE_TTL)")
 	replicas := c.fs.Int("replicas", 0, "cluster: replicas of each partition's stream, 3 for production (default 1) ($SLUICE_REPLICAS)")
 
 	// Environment values become the flags' defaults, so flags override them.
@@ -47,6 +48,7 @@ flag can also be set with the environment variable shown; flags win.`,
 		{"SLUICE_MAX_MESSAGE_SIZE", "max-message-size"},
 		{"SLUICE_SHUTDOWN_TIMEOUT", "shutdown-timeout"},
 		{"SLUICE_REPLICAS", "replicas"},
+		{"SLUICE_LEASE_TTL", "lease-ttl"},
 	} {
 		if v := envOr(ev.env, ""); v != "" {
 			if err := c.fs.Set(ev.flag, v); err != nil {
@@ -89,7 +91,7 @@ flag can also be set with the environment variable shown; flags win.`,
 		}
 		cfg.Cluster = &server.ClusterConfig{
 			NATS: *clusterURLs, NodeID: *nodeID, Advertise: *advertise,
-			Name: *clusterName, Partitions: *partitions, Replicas: *replicas,
+			Name: *clusterName, Partitions: *partitions, Replicas: *replicas, LeaseTTL: *leaseTTL,
 		}
 	}
 	logger.Info("starting sluice", "version", buildVersion(), "data_dir", cfg.DataDir, "fsync", sync.String())
