@@ -106,8 +106,10 @@ type Node struct {
 	stopWait time.Duration // without a successful renewal before stopping
 
 	// freeSeen counts, per partition, the acquisition rounds in a row
-	// that found it free. Only Run's goroutine uses it.
-	freeSeen map[int]int
+	// that found it free; overRounds the rounds in a row that found this
+	// node holding more than its share. Only Run's goroutine uses them.
+	freeSeen   map[int]int
+	overRounds int
 
 	mu    sync.Mutex // guards parts
 	parts map[int]*owned
@@ -295,6 +297,7 @@ func (n *Node) acquire(ctx context.Context, wg *sync.WaitGroup) {
 	n.mu.Lock()
 	mine := len(n.parts)
 	n.mu.Unlock()
+	n.rebalance(mine, share)
 	for p := range n.cfg.Partitions {
 		if taken[partitionKey(p)] {
 			delete(n.freeSeen, p)
@@ -313,6 +316,37 @@ func (n *Node) acquire(ctx context.Context, wg *sync.WaitGroup) {
 			mine++
 			delete(n.freeSeen, p)
 		}
+	}
+}
+
+// rebalanceRounds is how many acquisition rounds in a row a node must hold
+// more than its share before it gives a partition up, so that nodes
+// starting together do not trade partitions back and forth.
+const rebalanceRounds = 5
+
+// rebalance gives up one partition when the node has held more than its
+// share for rebalanceRounds rounds — after a node joined — so that the
+// newcomer, below its share, takes it.
+func (n *Node) rebalance(mine, share int) {
+	if mine <= share {
+		n.overRounds = 0
+		return
+	}
+	if n.overRounds++; n.overRounds < rebalanceRounds {
+		return
+	}
+	n.overRounds = 0
+	n.mu.Lock()
+	var o *owned
+	for _, cand := range n.parts {
+		if o == nil || cand.p > o.p {
+			o = cand
+		}
+	}
+	n.mu.Unlock()
+	if o != nil {
+		n.stop(o, "rebalancing: more than this node's share")
+		n.release(o)
 	}
 }
 

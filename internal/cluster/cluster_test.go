@@ -400,3 +400,23 @@ func TestBucketTTLWins(t *testing.T) {
 		t.Errorf("node configured with 30s on a 2s bucket: TTL %v, stops after %v; want 2s and 1s", n.cfg.LeaseTTL, n.stopWait)
 	}
 }
+
+// TestJoiningNodeTakesShare shows that a node joining a cluster whose
+// partitions another node holds gets its share of them.
+func TestJoiningNodeTakesShare(t *testing.T) {
+	f := setup(t, 1, 1, 4)
+	for p := range 4 {
+		f.owner(t, p, nil, 10*time.Second)
+	}
+	late := f.startNode(t, "late", 4, 1)
+	deadline := time.Now().Add(10 * time.Second)
+	for len(late.Serving()) < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the joining node serves %v after 10s, want 2 partitions", late.Serving())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := f.nodes[0].Serving(); len(got) != 2 {
+		t.Errorf("the first node serves %v, want 2 partitions", got)
+	}
+}
