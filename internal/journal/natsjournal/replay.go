@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -35,11 +36,33 @@ func (j *Journal) Replay(ctx context.Context, after uint64, fn func(index uint64
 	if err != nil {
 		return fmt.Errorf("natsjournal: %s: replay: %w", j.name, err)
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(256))
-	if err != nil {
-		return fmt.Errorf("natsjournal: %s: replay: %w", j.name, err)
+	// Read in fetches of up to 64 messages (batches can be near the max
+	// payload each); fail if none arrives for Timeout.
+	var (
+		fetched  jetstream.MessageBatch
+		progress = time.Now()
+	)
+	next := func() (jetstream.Msg, error) {
+		for {
+			if fetched != nil {
+				if msg, ok := <-fetched.Messages(); ok {
+					progress = time.Now()
+					return msg, nil
+				}
+				fetched = nil
+			}
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			if time.Since(progress) > j.opts.Timeout {
+				return nil, fmt.Errorf("no message for %v", j.opts.Timeout)
+			}
+			fetched, err = cons.Fetch(64, jetstream.FetchMaxWait(time.Second))
+			if err != nil {
+				return nil, err
+			}
+		}
 	}
-	defer it.Stop()
 
 	var (
 		expect  uint64 // index the next complete batch must start at; 0 before the first
@@ -70,9 +93,7 @@ func (j *Journal) Replay(ctx context.Context, after uint64, fn func(index uint64
 		return err
 	}
 	for {
-		nctx, cancel := context.WithTimeout(ctx, j.opts.Timeout)
-		msg, err := it.Next(jetstream.NextContext(nctx))
-		cancel()
+		msg, err := next()
 		if err != nil {
 			return fmt.Errorf("natsjournal: %s: replay: %w", j.name, err)
 		}
