@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"testing"
@@ -45,8 +46,17 @@ func TestClusterKillOwner(t *testing.T) {
 			t.Fatal("partitions not all owned within 20s")
 		}
 		time.Sleep(50 * time.Millisecond)
+		// Wait for one partition per node, so that no node gives one up
+		// to rebalance during the test.
 		st, err := cluster.ReadStatus(t.Context(), js, "")
-		if err != nil || len(st.Partitions) < partitions || slices.ContainsFunc(st.Partitions, func(p cluster.PartitionStatus) bool { return p.Owner == "" }) {
+		if err != nil || len(st.Partitions) < partitions {
+			continue
+		}
+		owners := map[string]bool{}
+		for _, p := range st.Partitions {
+			owners[p.Owner] = p.Owner != ""
+		}
+		if len(owners) != partitions || slices.Contains(slices.Collect(maps.Values(owners)), false) {
 			continue
 		}
 		for _, p := range st.Partitions {
@@ -91,8 +101,8 @@ func TestClusterKillOwner(t *testing.T) {
 	var (
 		mu        sync.Mutex // guards confirmed and recovered
 		confirmed []string
-		recovered time.Time // first confirmed send after the kill
-		killed    time.Time
+		recovered time.Time // end of the first confirmed send started after the kill
+		killed    time.Time // when the owner was dead
 		wg        sync.WaitGroup
 	)
 	ctx, stop := context.WithCancel(t.Context())
@@ -100,6 +110,9 @@ func TestClusterKillOwner(t *testing.T) {
 		wg.Go(func() {
 			for i := 0; ctx.Err() == nil; i++ {
 				body := fmt.Sprintf("w%d-%05d", w, i)
+				mu.Lock()
+				afterKill := !killed.IsZero()
+				mu.Unlock()
 				_, err := cl.Send(ctx, queue, sluice.SendInput{Body: []byte(body)})
 				if err != nil {
 					if !errors.Is(err, sluice.ErrUnavailable) && ctx.Err() == nil {
@@ -110,7 +123,7 @@ func TestClusterKillOwner(t *testing.T) {
 				}
 				mu.Lock()
 				confirmed = append(confirmed, body)
-				if !killed.IsZero() && recovered.IsZero() {
+				if afterKill && recovered.IsZero() {
 					recovered = time.Now()
 				}
 				mu.Unlock()
@@ -118,10 +131,10 @@ func TestClusterKillOwner(t *testing.T) {
 		})
 	}
 	time.Sleep(500 * time.Millisecond)
-	mu.Lock()
-	killed = time.Now()
-	mu.Unlock()
 	procs[owner].kill(t)
+	mu.Lock()
+	killed = time.Now() // sends started from now on count for recovery
+	mu.Unlock()
 	deadline = time.Now().Add(10 * time.Second)
 	for {
 		mu.Lock()
@@ -142,10 +155,21 @@ func TestClusterKillOwner(t *testing.T) {
 	wg.Wait()
 	t.Logf("killed %s; sends succeeded again %v later; %d confirmed", owner, recovered.Sub(killed).Round(time.Millisecond), len(confirmed))
 
-	// Drain through the third node.
+	// Drain through the third node, once the partition is served again
+	// (a long poll that ends while it moves ends empty).
 	other := procs["c"]
 	if owner == "c" {
 		other = procs["b"]
+	}
+	for {
+		_, err := other.Client.Stats(t.Context(), queue)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, sluice.ErrUnavailable) || time.Now().After(deadline) {
+			t.Fatalf("Stats() error = %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	got := map[string]bool{}
 	for {
