@@ -163,8 +163,21 @@ func receiveAll(t *testing.T, n *testNode, queue string) []string {
 // every confirmed message.
 func TestFailover(t *testing.T) {
 	f := setup(t, 3, 3, 3)
-	for p := range 3 {
-		f.owner(t, p, nil, 15*time.Second)
+	// One partition per node, so that none moves to rebalance meanwhile.
+	balanced := func() bool {
+		for _, n := range f.nodes {
+			if len(n.Serving()) != 1 {
+				return false
+			}
+		}
+		return true
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for !balanced() {
+		if time.Now().After(deadline) {
+			t.Fatal("partitions not spread one per node within 15s")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	const queue = "orders"
 	p := f.nodes[0].Partition(queue)
