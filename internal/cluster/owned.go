@@ -24,6 +24,7 @@ type owned struct {
 	cancel   context.CancelFunc
 	deadline *time.Timer   // fires when the lease may be about to expire
 	ran      chan struct{} // closed when the engine's Run returns
+	failOnce sync.Once     // reacts to the first failed journal write
 
 	revMu sync.Mutex // guards rev
 	rev   uint64     // revision of the lease key this node last wrote
@@ -72,10 +73,12 @@ func (n *Node) takeOver(ctx context.Context, p int, wg *sync.WaitGroup) bool {
 		return false
 	}
 	onErr := func(err error) {
-		go func() {
-			n.stop(o, "journal write failed: "+err.Error())
-			n.release(o)
-		}()
+		o.failOnce.Do(func() {
+			go func() {
+				n.stop(o, "journal write failed: "+err.Error())
+				n.release(o)
+			}()
+		})
 	}
 	eng, err := engine.Open(o.ctx, engine.Options{
 		Journals: []journal.Journal{watched{Journal: j, onErr: onErr}},
