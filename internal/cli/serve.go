@@ -94,7 +94,11 @@ flag can also be set with the environment variable shown; flags win.`,
 			Name: *clusterName, Partitions: *partitions, Replicas: *replicas, LeaseTTL: *leaseTTL,
 		}
 	}
-	logger.Info("starting sluice", "version", buildVersion(), "data_dir", cfg.DataDir, "fsync", sync.String())
+	if cfg.Cluster != nil {
+		logger.Info("starting sluice", "version", buildVersion(), "cluster", cfg.Cluster.NATS)
+	} else {
+		logger.Info("starting sluice", "version", buildVersion(), "data_dir", cfg.DataDir, "fsync", sync.String())
+	}
 	srv, err := server.New(ctx, cfg)
 	if err != nil {
 		return err
