@@ -78,3 +78,42 @@ func benchAppend(b *testing.B, j *Journal, writers int) {
 		b.ReportMetric(float64(after.SyncedRecords-before.SyncedRecords)/float64(syncs), "records/sync")
 	}
 }
+
+// BenchmarkReplay measures how fast a new owner reads a partition's log
+// back: 256-byte records appended in batches of 64, as group commit under
+// load writes them, then replayed by a freshly opened journal.
+func BenchmarkReplay(b *testing.B) {
+	c := natstest.Start(b, natstest.Options{})
+	js := newJetStream(b, c)
+	opts := Options{Name: fmt.Sprintf("replay%d", names.Add(1))}
+	j := setup(b, js, opts)
+	rec := make([]byte, 256)
+	batch := make([][]byte, 64)
+	for i := range batch {
+		batch[i] = rec
+	}
+	const records = 64 * 1000
+	var wg sync.WaitGroup
+	for range records / len(batch) {
+		wg.Add(1)
+		j.Append(batch, func(err error) {
+			if err != nil {
+				b.Error(err)
+			}
+			wg.Done()
+		})
+	}
+	wg.Wait()
+	j.Close()
+	b.ResetTimer()
+	start := time.Now()
+	for range b.N {
+		r := setup(b, js, opts)
+		var n int
+		if err := r.Replay(b.Context(), 0, func(uint64, []byte) error { n++; return nil }); err != nil || n != records {
+			b.Fatalf("Replay() = %d records, %v; want %d", n, err, records)
+		}
+		r.Close()
+	}
+	b.ReportMetric(float64(records*b.N)/time.Since(start).Seconds(), "records/s")
+}
