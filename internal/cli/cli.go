@@ -96,6 +96,9 @@ func commands() []*command {
 			{name: "list", summary: "list tiers", run: runTierList},
 			{name: "set", summary: "create or replace a tier", run: runTierSet},
 		}},
+		{name: "cluster", summary: "inspect a cluster running on NATS JetStream", sub: []*command{
+			{name: "status", summary: "show nodes, partitions, owners and replica lag", run: runClusterStatus},
+		}},
 		{name: "bench", summary: "measure throughput and latency, and check for lost or duplicated messages", run: runBench},
 		{name: "version", summary: "print the version", run: runVersion},
 	}

@@ -441,6 +441,8 @@ func TestServeRejectsBadFlags(t *testing.T) {
 	for _, u := range []string{"sluice.example.com", "ftp://sluice.example.com", "https://", "https://h/?q=1", "https://user:pw@h"} {
 		wantFailure(t, "bad public URL "+u, runMain(t, "", "serve", "--public-url", u), 2, "--public-url")
 	}
+	wantFailure(t, "bad replicas", runMain(t, "", "serve", "--cluster", "nats://127.0.0.1:1", "--replicas", "7"), 2, "--replicas")
+	wantFailure(t, "no NATS server", runMain(t, "", "serve", "--listen", "127.0.0.1:0", "--cluster", "nats://127.0.0.1:1", "--log-level", "error"), 1, "connect to NATS at nats://127.0.0.1:1")
 	t.Setenv("SLUICE_PARTITIONS", "many")
 	wantFailure(t, "bad env partitions", runMain(t, "", "serve"), 2, "SLUICE_PARTITIONS")
 }

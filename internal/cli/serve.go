@@ -24,10 +24,13 @@ under /v1, the Amazon SQS (JSON and Query protocols) and SNS APIs,
 Prometheus metrics on /metrics, the dashboard under /ui/, /healthz and
 /readyz on one port, keeps its data in --data-dir and
 shuts down gracefully on SIGINT or SIGTERM: it stops accepting requests,
-finishes those in flight, ends long polls and flushes its journals. Every
+finishes those in flight, ends long polls and flushes its journals. With --cluster it joins a cluster instead: its
+partitions live in NATS JetStream (docs/cluster.md) and any node answers for
+any queue. Every
 flag can also be set with the environment variable shown; flags win.`,
 		`sluice serve
 		sluice serve --listen 0.0.0.0:9324 --data-dir /var/lib/sluice
+		sluice serve --cluster nats://n1:4222,nats://n2:4222,nats://n3:4222 --replicas 3 --listen 0.0.0.0:9324 --advertise 10.0.0.5:9324
 		SLUICE_FSYNC=interval:10ms SLUICE_LOG_LEVEL=debug sluice serve`)
 	listen := c.fs.String("listen", envOr("SLUICE_LISTEN", server.DefaultListen), "`address` to listen on ($SLUICE_LISTEN)")
 	dataDir := c.fs.String("data-dir", envOr("SLUICE_DATA_DIR", server.DefaultDataDir), "`directory` for the data ($SLUICE_DATA_DIR)")
@@ -41,6 +44,12 @@ flag can also be set with the environment variable shown; flags win.`,
 	awsAccount := c.fs.String("aws-account", envOr("SLUICE_AWS_ACCOUNT", "000000000000"), "`account` id in the ARNs and queue URLs of the SQS and SNS APIs ($SLUICE_AWS_ACCOUNT)")
 	maxQueueSeries := c.fs.Int("metrics-max-queues", metrics.DefaultMaxQueues, "most queues (and topics) with their own series on /metrics; the rest are summed under \"~other\" ($SLUICE_METRICS_MAX_QUEUES)")
 	shutdownTimeout := c.durationFlag("shutdown-timeout", server.DefaultShutdownTimeout, "how long a graceful shutdown waits for requests in flight ($SLUICE_SHUTDOWN_TIMEOUT)")
+	clusterURLs := c.fs.String("cluster", envOr("SLUICE_CLUSTER", ""), "join a cluster whose state lives in NATS JetStream at these `URLs` (comma-separated) instead of --data-dir ($SLUICE_CLUSTER)")
+	nodeID := c.fs.String("node-id", envOr("SLUICE_NODE_ID", ""), "cluster: this node's `name` (default: host name and port) ($SLUICE_NODE_ID)")
+	advertise := c.fs.String("advertise", envOr("SLUICE_ADVERTISE", ""), "cluster: `host:port` other nodes forward requests to (default: the listen address) ($SLUICE_ADVERTISE)")
+	clusterName := c.fs.String("cluster-name", envOr("SLUICE_CLUSTER_NAME", "sluice"), "cluster: the cluster's `name`, prefix of its streams ($SLUICE_CLUSTER_NAME)")
+	leaseTTL := c.durationFlag("lease-ttl", 0, "cluster: how long a partition's lease outlives its owner's last renewal; failover takes about this long (default 5s) ($SLUICE_LEASE_TTL)")
+	replicas := c.fs.Int("replicas", 0, "cluster: replicas of each partition's stream, 3 for production (default 1) ($SLUICE_REPLICAS)")
 
 	// Environment values become the flags' defaults, so flags override them.
 	for _, ev := range []struct{ env, flag string }{
@@ -48,6 +57,8 @@ flag can also be set with the environment variable shown; flags win.`,
 		{"SLUICE_MAX_MESSAGE_SIZE", "max-message-size"},
 		{"SLUICE_SHUTDOWN_TIMEOUT", "shutdown-timeout"},
 		{"SLUICE_METRICS_MAX_QUEUES", "metrics-max-queues"},
+		{"SLUICE_REPLICAS", "replicas"},
+		{"SLUICE_LEASE_TTL", "lease-ttl"},
 	} {
 		if v := envOr(ev.env, ""); v != "" {
 			if err := c.fs.Set(ev.flag, v); err != nil {
@@ -97,7 +108,20 @@ flag can also be set with the environment variable shown; flags win.`,
 		AWSRegion:       *awsRegion,
 		AWSAccount:      *awsAccount,
 	}
-	logger.Info("starting sluice", "version", buildVersion(), "data_dir", cfg.DataDir, "fsync", sync.String())
+	if *clusterURLs != "" {
+		if *replicas < 0 || *replicas > 5 {
+			return usageErrorf("serve: --replicas %d is outside 1 to 5", *replicas)
+		}
+		cfg.Cluster = &server.ClusterConfig{
+			NATS: *clusterURLs, NodeID: *nodeID, Advertise: *advertise,
+			Name: *clusterName, Partitions: *partitions, Replicas: *replicas, LeaseTTL: *leaseTTL,
+		}
+	}
+	if cfg.Cluster != nil {
+		logger.Info("starting sluice", "version", buildVersion(), "cluster", cfg.Cluster.NATS)
+	} else {
+		logger.Info("starting sluice", "version", buildVersion(), "data_dir", cfg.DataDir, "fsync", sync.String())
+	}
 	srv, err := server.New(ctx, cfg)
 	if err != nil {
 		return err

@@ -26,6 +26,11 @@ import (
 // ErrClosed is returned by operations on a closed journal.
 var ErrClosed = errors.New("journal: closed")
 
+// ErrFenced is returned, wrapped, by a journal shared between nodes once
+// another node has taken it over: nothing this journal writes afterwards is
+// kept, and its owner must stop serving the partition at once.
+var ErrFenced = errors.New("journal: fenced: another owner has taken the journal over")
+
 // ErrNoSnapshot is returned by OpenSnapshot when no snapshot was installed.
 var ErrNoSnapshot = errors.New("journal: no snapshot")
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/sluicehq/sluice"
 	"github.com/sluicehq/sluice/internal/awswire"
+	"github.com/sluicehq/sluice/internal/cluster"
 	"github.com/sluicehq/sluice/internal/metrics"
 	"github.com/sluicehq/sluice/internal/nativeapi"
 )
@@ -32,7 +33,13 @@ import (
 //     and Prometheus metrics on "GET /metrics".
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/v1/", nativeapi.New(s.engine, nativeapi.Options{Logger: s.log, Limits: s.cfg.Limits, Monitor: s.monitor}))
+	api := nativeapi.New(s.api, nativeapi.Options{Logger: s.log, Limits: s.cfg.Limits, Monitor: s.monitor})
+	mux.Handle("/v1/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get(cluster.ForwardedHeader) != "" {
+			r = r.WithContext(cluster.WithForwarded(r.Context()))
+		}
+		api.ServeHTTP(w, r)
+	}))
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{
@@ -40,9 +47,15 @@ func (s *Server) routes() http.Handler {
 		ErrorHandling:       promhttp.ContinueOnError,
 		MaxRequestsInFlight: 4,
 	}))
-	mux.Handle("/ui/", s.ui)
-	aws := awswire.NewRouter(awswire.RouterOptions{Logger: s.log, MaxRequestBytes: awsMaxRequestBytes(s.cfg.Limits)}, s.sqs.Service(), s.sns.Service())
-	toUI := http.RedirectHandler("/ui/", http.StatusFound)
+	var aws http.Handler = http.NotFoundHandler()
+	if s.sqs != nil {
+		aws = awswire.NewRouter(awswire.RouterOptions{Logger: s.log, MaxRequestBytes: awsMaxRequestBytes(s.cfg.Limits)}, s.sqs.Service(), s.sns.Service())
+	}
+	toUI := http.NotFoundHandler()
+	if s.ui != nil {
+		mux.Handle("/ui/", s.ui)
+		toUI = http.RedirectHandler("/ui/", http.StatusFound)
+	}
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case awswire.IsAWS(r):
@@ -74,7 +87,7 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 		writePlain(w, http.StatusServiceUnavailable, "shutting down\n")
 		return
 	}
-	if err := s.engine.Ready(); err != nil {
+	if err := s.core.Ready(); err != nil {
 		writePlain(w, http.StatusServiceUnavailable, err.Error()+"\n")
 		return
 	}

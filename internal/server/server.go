@@ -19,6 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 
@@ -30,6 +31,7 @@ import (
 	"github.com/sluicehq/sluice/internal/journal/filejournal"
 	"github.com/sluicehq/sluice/internal/metrics"
 	"github.com/sluicehq/sluice/internal/monitor"
+	"github.com/sluicehq/sluice/internal/nativeapi"
 	"github.com/sluicehq/sluice/internal/push"
 	"github.com/sluicehq/sluice/internal/snsapi"
 	"github.com/sluicehq/sluice/internal/sqsapi"
@@ -102,6 +104,32 @@ type Config struct {
 	MonitorBuckets []time.Duration
 	// MonitorInterval is how often alert rules are evaluated (default 15s).
 	MonitorInterval time.Duration
+	// Cluster, when set, makes the node join a cluster whose state lives
+	// in NATS JetStream instead of keeping it in DataDir.
+	Cluster *ClusterConfig
+}
+
+// ClusterConfig configures cluster mode (see package cluster).
+type ClusterConfig struct {
+	// NATS lists the NATS servers' URLs, comma-separated. Required.
+	NATS string
+	// NodeID names this node in the cluster (default: the host name and
+	// the listening port).
+	NodeID string
+	// Advertise is the host:port other nodes forward requests to (default:
+	// the listening address).
+	Advertise string
+	// Name, Partitions, Replicas and LeaseTTL are cluster.Config's.
+	Name       string
+	Partitions int
+	Replicas   int
+	LeaseTTL   time.Duration
+}
+
+// core is what runs behind the API: the engine, or a cluster node.
+type core interface {
+	Run(ctx context.Context) error
+	Ready() error
 }
 
 // Server is one Sluice node. Create it with New and start it with Run.
@@ -110,16 +138,23 @@ type Server struct {
 	log      *slog.Logger
 	lock     *dirLock
 	journals []*filejournal.Journal
-	engine   *engine.Engine
-	push     *push.Worker
-	sqs      *sqsapi.Handler
-	sns      *snsapi.Handler
-	monitor  *monitor.Monitor
+	engine   *engine.Engine   // nil in cluster mode
+	core     core             // runs the engine or the cluster node
+	api      nativeapi.Engine // what the native API calls: the engine or a cluster router
+	nc       *nats.Conn       // cluster mode's connection
+
+	// The parts that need the whole engine in this process; nil in
+	// cluster mode, which does not run them yet.
+	push    *push.Worker
+	sqs     *sqsapi.Handler
+	sns     *snsapi.Handler
+	monitor *monitor.Monitor
+	ui      *dashboard.Dashboard
+
 	ln       net.Listener
 	http     *http.Server
 	registry *prometheus.Registry
 	httpm    *metrics.HTTP
-	ui       *dashboard.Dashboard
 
 	// draining is set once shutdown begins; /readyz then reports 503.
 	draining atomic.Bool
@@ -153,6 +188,17 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		}
 	}()
 
+	if cfg.Cluster != nil {
+		if err := s.joinCluster(ctx); err != nil {
+			return nil, err
+		}
+		if err := s.registry.Register(s.httpm); err != nil {
+			return nil, fmt.Errorf("register metrics: %w", err)
+		}
+		s.newHTTP()
+		return s, nil
+	}
+
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
@@ -183,6 +229,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, fmt.Errorf("recover engine: %w", err)
 	}
 	s.log.Info("recovered", "data_dir", cfg.DataDir, "partitions", meta.Partitions, "duration", time.Since(start).Round(time.Millisecond))
+	s.core, s.api = s.engine, s.engine
 
 	if s.ln == nil {
 		var lc net.ListenConfig
@@ -212,6 +259,13 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
+	s.newHTTP()
+	return s, nil
+}
+
+// newHTTP prepares the HTTP server.
+func (s *Server) newHTTP() {
+	cfg := s.cfg
 	// Requests still running when shutdown cancels them see the cause
 	// sluice.ErrClosed, which tells them from a client that went away.
 	baseCtx, cancel := context.WithCancelCause(context.Background())
@@ -227,7 +281,6 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		BaseContext:    func(net.Listener) context.Context { return baseCtx },
 		ErrorLog:       slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
-	return s, nil
 }
 
 // registerMetrics registers one collector per area on the registry. The
@@ -294,7 +347,7 @@ func (s *Server) Run(ctx context.Context) error {
 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		err := s.engine.Run(engineCtx)
+		err := s.core.Run(engineCtx)
 		if engineCtx.Err() == nil {
 			return fmt.Errorf("engine stopped: %w", cmp.Or(err, errors.New("without error")))
 		}
@@ -313,16 +366,25 @@ func (s *Server) Run(ctx context.Context) error {
 	pushDone := make(chan struct{})
 	g.Go(func() error {
 		defer close(pushDone)
+		if s.push == nil {
+			return nil
+		}
 		return s.push.Run(gctx)
 	})
-	g.Go(func() error { return s.ui.Run(gctx) })
-	g.Go(func() error { return s.monitor.Run(gctx) })
+	if s.ui != nil {
+		g.Go(func() error { return s.ui.Run(gctx) })
+	}
+	if s.monitor != nil {
+		g.Go(func() error { return s.monitor.Run(gctx) })
+	}
 	g.Go(func() error {
 		<-gctx.Done()
 		defer stopEngine()
 		err := s.shutdownHTTP()
-		s.sqs.Close() // message move tasks
-		<-pushDone    // the worker's last acks need the engine
+		if s.sqs != nil {
+			s.sqs.Close() // message move tasks
+		}
+		<-pushDone // the worker's last acks need the engine
 		return err
 	})
 	err := g.Wait()
@@ -366,6 +428,9 @@ func (s *Server) release() error {
 		}
 	}
 	s.journals = nil
+	if s.nc != nil {
+		s.nc.Close()
+	}
 	if s.lock != nil {
 		s.lock.release()
 		s.lock = nil

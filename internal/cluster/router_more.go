@@ -1,0 +1,154 @@
+package cluster
+
+import (
+	"context"
+
+	"github.com/sluicehq/sluice"
+)
+
+// The task and tenant methods of the Router. Those about one queue go to
+// the queue's partition like the rest. Tiers and server-wide tenant
+// settings are kept by each engine for its own partitions, so a cluster
+// would need them replicated to every partition's engine; until it does,
+// they are refused here rather than applied to some partitions only.
+
+// errClusterWide is the error of the settings that cluster mode does not
+// keep yet.
+func errClusterWide(field string) error {
+	return sluice.Invalid(field, "tiers and server-wide tenant settings are not available in cluster mode yet; set tenant policies per queue")
+}
+
+func (r *Router) TaskStatus(ctx context.Context, queue, id string) (sluice.TaskStatus, error) {
+	t, err := r.on(ctx, queue)
+	if err != nil {
+		return sluice.TaskStatus{}, err
+	}
+	if t.eng != nil {
+		return t.eng.TaskStatus(ctx, queue, id)
+	}
+	return t.remote.Task(ctx, queue, id)
+}
+
+func (r *Router) ListTasks(ctx context.Context, queue string, f sluice.TaskFilter) (sluice.TaskPage, error) {
+	t, err := r.on(ctx, queue)
+	if err != nil {
+		return sluice.TaskPage{}, err
+	}
+	if t.eng != nil {
+		return t.eng.ListTasks(ctx, queue, f)
+	}
+	return t.remote.ListTasks(ctx, queue, f)
+}
+
+func (r *Router) CompleteTask(ctx context.Context, queue, receipt string, result []byte) (sluice.TaskStatus, error) {
+	t, err := r.on(ctx, queue)
+	if err != nil {
+		return sluice.TaskStatus{}, err
+	}
+	if t.eng != nil {
+		return t.eng.CompleteTask(ctx, queue, receipt, result)
+	}
+	return t.remote.CompleteTask(ctx, queue, receipt, result)
+}
+
+func (r *Router) FailTask(ctx context.Context, queue, receipt string, f sluice.TaskFailure) (sluice.TaskStatus, error) {
+	t, err := r.on(ctx, queue)
+	if err != nil {
+		return sluice.TaskStatus{}, err
+	}
+	if t.eng != nil {
+		return t.eng.FailTask(ctx, queue, receipt, f)
+	}
+	return t.remote.FailTask(ctx, queue, receipt, f)
+}
+
+func (r *Router) SetTier(ctx context.Context, tier sluice.Tier) (sluice.Tier, error) {
+	return sluice.Tier{}, errClusterWide("name")
+}
+
+func (r *Router) Tiers(ctx context.Context) ([]sluice.Tier, error) {
+	return nil, nil // none can be set
+}
+
+func (r *Router) SetTenant(ctx context.Context, c sluice.TenantConfig) (sluice.TenantConfig, error) {
+	if c.Queue == "" {
+		return sluice.TenantConfig{}, errClusterWide("queue")
+	}
+	if c.Tier != "" {
+		return sluice.TenantConfig{}, errClusterWide("tier")
+	}
+	t, err := r.on(ctx, c.Queue)
+	if err != nil {
+		return sluice.TenantConfig{}, err
+	}
+	if t.eng != nil {
+		return t.eng.SetTenant(ctx, c)
+	}
+	return t.remote.SetTenant(ctx, c)
+}
+
+func (r *Router) TenantConfigs(ctx context.Context, queue string) ([]sluice.TenantConfig, error) {
+	if queue == "" {
+		return nil, nil // none can be set
+	}
+	t, err := r.on(ctx, queue)
+	if err != nil {
+		return nil, err
+	}
+	if t.eng != nil {
+		return t.eng.TenantConfigs(ctx, queue)
+	}
+	stats, err := t.remote.QueueTenants(ctx, queue, 0)
+	if err != nil {
+		return nil, err
+	}
+	var out []sluice.TenantConfig
+	for _, s := range stats {
+		c, _, err := t.remote.QueueTenant(ctx, queue, s.Tenant)
+		if err != nil {
+			return nil, err
+		}
+		if c.Tier != "" || c.Policy != (sluice.TenantPolicy{}) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func (r *Router) TenantConfig(ctx context.Context, queue, tenant string) (sluice.TenantConfig, error) {
+	if queue == "" {
+		return sluice.TenantConfig{}, sluice.ErrTenantNotFound
+	}
+	t, err := r.on(ctx, queue)
+	if err != nil {
+		return sluice.TenantConfig{}, err
+	}
+	if t.eng != nil {
+		return t.eng.TenantConfig(ctx, queue, tenant)
+	}
+	c, _, err := t.remote.QueueTenant(ctx, queue, tenant)
+	return c, err
+}
+
+func (r *Router) TenantStats(ctx context.Context, queue string) ([]sluice.TenantStats, error) {
+	t, err := r.on(ctx, queue)
+	if err != nil {
+		return nil, err
+	}
+	if t.eng != nil {
+		return t.eng.TenantStats(ctx, queue)
+	}
+	return t.remote.QueueTenants(ctx, queue, 0)
+}
+
+func (r *Router) Tenant(ctx context.Context, queue, tenant string) (sluice.TenantStats, error) {
+	t, err := r.on(ctx, queue)
+	if err != nil {
+		return sluice.TenantStats{}, err
+	}
+	if t.eng != nil {
+		return t.eng.Tenant(ctx, queue, tenant)
+	}
+	_, s, err := t.remote.QueueTenant(ctx, queue, tenant)
+	return s, err
+}

@@ -1,0 +1,94 @@
+package server
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"regexp"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/sluicehq/sluice/internal/cluster"
+	"github.com/sluicehq/sluice/internal/nativeapi"
+)
+
+var _ nativeapi.Engine = (*cluster.Router)(nil)
+
+// clusterCore runs a cluster node; it is ready while connected to NATS.
+type clusterCore struct {
+	node *cluster.Node
+	nc   *nats.Conn
+}
+
+func (c clusterCore) Run(ctx context.Context) error { return c.node.Run(ctx) }
+
+func (c clusterCore) Ready() error {
+	if !c.nc.IsConnected() {
+		return errors.New("not connected to NATS")
+	}
+	return nil
+}
+
+var unsafeID = regexp.MustCompile(`[^A-Za-z0-9_-]`)
+
+// joinCluster connects to NATS, binds the listener (its address is
+// published with the node's leases) and prepares the cluster node and the
+// router the API calls. The push worker does not run in cluster mode.
+func (s *Server) joinCluster(ctx context.Context) error {
+	cc := s.cfg.Cluster
+	if cc.NATS == "" {
+		return errors.New("cluster: no NATS server URL")
+	}
+	var err error
+	s.nc, err = nats.Connect(cc.NATS,
+		nats.Name("sluice"),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(250*time.Millisecond),
+		nats.Timeout(5*time.Second))
+	if err != nil {
+		return fmt.Errorf("cluster: connect to NATS at %s: %w", cc.NATS, err)
+	}
+	js, err := jetstream.New(s.nc)
+	if err != nil {
+		return fmt.Errorf("cluster: %w", err)
+	}
+	if s.ln == nil {
+		var lc net.ListenConfig
+		if s.ln, err = lc.Listen(ctx, "tcp", s.cfg.Listen); err != nil {
+			return err
+		}
+	}
+	addr := cmp.Or(cc.Advertise, s.ln.Addr().String())
+	id := cc.NodeID
+	if id == "" {
+		host, _ := os.Hostname()
+		_, port, _ := net.SplitHostPort(s.ln.Addr().String())
+		id = unsafeID.ReplaceAllString(cmp.Or(host, "node")+"-"+port, "_")
+		if len(id) > 32 {
+			id = id[len(id)-32:]
+		}
+	}
+	node, err := cluster.New(ctx, cluster.Config{
+		JetStream:  js,
+		NodeID:     id,
+		Addr:       addr,
+		Name:       cc.Name,
+		Partitions: cc.Partitions,
+		Replicas:   cc.Replicas,
+		LeaseTTL:   cc.LeaseTTL,
+		Limits:     s.cfg.Limits,
+		Logger:     s.log,
+	})
+	if err != nil {
+		return err
+	}
+	s.core = clusterCore{node: node, nc: s.nc}
+	s.api = cluster.NewRouter(node)
+	s.log.Info("joined cluster", "nats", cc.NATS, "node", id, "addr", addr)
+	return nil
+}
