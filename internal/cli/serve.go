@@ -37,6 +37,7 @@ flag can also be set with the environment variable shown; flags win.`,
 	maxMessageSize := c.sizeFlag("max-message-size", 0, "largest message body plus attributes the server accepts (default 1MiB) ($SLUICE_MAX_MESSAGE_SIZE)")
 	publicURL := c.fs.String("public-url", envOr("SLUICE_PUBLIC_URL", ""), "base `URL` at which clients and subscribers reach the server, such as https://sluice.example.com, for links the server hands out (default http:// plus the listen address) ($SLUICE_PUBLIC_URL)")
 	maxQueueSeries := c.fs.Int("metrics-max-queues", metrics.DefaultMaxQueues, "most queues (and topics) with their own series on /metrics; the rest are summed under \"~other\" ($SLUICE_METRICS_MAX_QUEUES)")
+	maxTenantSeries := c.fs.Int("metrics-max-tenants", metrics.DefaultMaxTenants, "most tenants per queue with their own series on /metrics, those holding the most messages; the rest are summed under \"~other\" ($SLUICE_METRICS_MAX_TENANTS)")
 	shutdownTimeout := c.durationFlag("shutdown-timeout", server.DefaultShutdownTimeout, "how long a graceful shutdown waits for requests in flight ($SLUICE_SHUTDOWN_TIMEOUT)")
 
 	// Environment values become the flags' defaults, so flags override them.
@@ -45,6 +46,7 @@ flag can also be set with the environment variable shown; flags win.`,
 		{"SLUICE_MAX_MESSAGE_SIZE", "max-message-size"},
 		{"SLUICE_SHUTDOWN_TIMEOUT", "shutdown-timeout"},
 		{"SLUICE_METRICS_MAX_QUEUES", "metrics-max-queues"},
+		{"SLUICE_METRICS_MAX_TENANTS", "metrics-max-tenants"},
 	} {
 		if v := envOr(ev.env, ""); v != "" {
 			if err := c.fs.Set(ev.flag, v); err != nil {
@@ -66,6 +68,9 @@ flag can also be set with the environment variable shown; flags win.`,
 	if *maxQueueSeries < 1 {
 		return usageErrorf("serve: --metrics-max-queues %d: want at least 1", *maxQueueSeries)
 	}
+	if *maxTenantSeries < 1 {
+		return usageErrorf("serve: --metrics-max-tenants %d: want at least 1", *maxTenantSeries)
+	}
 	sync, err := filejournal.ParseSyncPolicy(*fsync)
 	if err != nil {
 		return usageErrorf("serve: --fsync %q: want always, never or interval:DURATION such as interval:10ms", *fsync)
@@ -82,7 +87,7 @@ flag can also be set with the environment variable shown; flags win.`,
 	)
 	cfg := server.Config{
 		Registry:        registry,
-		Metrics:         metrics.Options{MaxQueues: *maxQueueSeries, MaxTopics: *maxQueueSeries},
+		Metrics:         metrics.Options{MaxQueues: *maxQueueSeries, MaxTopics: *maxQueueSeries, MaxTenants: *maxTenantSeries},
 		Listen:          *listen,
 		DataDir:         *dataDir,
 		Partitions:      *partitions,

@@ -1,0 +1,51 @@
+package engine_test
+
+import (
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/sluicehq/sluice"
+	"github.com/sluicehq/sluice/internal/engine"
+)
+
+func TestTenantMetricsKeepsTheLargestAndSumsTheRest(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := setup(t, 2, engine.Options{})
+		f.create(sluice.QueueConfig{Name: "jobs"})
+		f.create(sluice.QueueConfig{Name: "plain"}) // default tenant only: left out
+		f.flood("plain", "", 3)
+		f.flood("jobs", "a", 1)
+		f.flood("jobs", "b", 5)
+		f.flood("jobs", "c", 5)
+		f.flood("jobs", "d", 2)
+		time.Sleep(time.Second)
+		f.flood("jobs", "e", 1)
+		got, err := f.e.TenantMetrics(t.Context(), 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].Queue != "jobs" {
+			t.Fatalf("TenantMetrics() queues = %+v, want only jobs", got)
+		}
+		m := got[0]
+		if m.Backlog != 14 || len(m.Tenants) != 2 || m.Tenants[0].Tenant != "b" || m.Tenants[1].Tenant != "c" {
+			t.Errorf("TenantMetrics() backlog %d, top %+v; want 14, b then c", m.Backlog, m.Tenants)
+		}
+		if m.Tenants[0].Visible != 5 || m.Tenants[0].Policy.Weight != 1 {
+			t.Errorf("b = %+v, want 5 visible with weight 1", m.Tenants[0])
+		}
+		if m.Others != 3 || m.Other.Visible != 4 || m.Other.OldestAge != time.Second {
+			t.Errorf("others = %d, %+v; want 3 tenants with 4 visible, oldest 1s", m.Others, m.Other)
+		}
+		msgs := f.receive("jobs", 14, time.Minute)
+		if len(msgs) != 14 {
+			t.Fatalf("received %d, want 14", len(msgs))
+		}
+		got, _ = f.e.TenantMetrics(t.Context(), 2)
+		m = got[0]
+		if m.Other.InFlight != 4 || m.Other.Visible != 0 || m.Other.Dispatched != 4 || m.Other.DispatchRate <= 0 {
+			t.Errorf("others after receiving all = %+v, want 4 in flight and dispatched, a rate", m.Other)
+		}
+	})
+}
