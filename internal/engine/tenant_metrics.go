@@ -81,7 +81,9 @@ func (q *queue) tenantMetrics(now int64, top int) TenantMetrics {
 		}
 	}
 	kept := *h
-	slices.SortFunc(kept, func(a, b tenantCount) int { return cmp.Or(cmp.Compare(b.live, a.live), strings.Compare(a.name, b.name)) })
+	slices.SortFunc(kept, func(a, b tenantCount) int {
+		return cmp.Or(cmp.Compare(b.live, a.live), strings.Compare(a.name, b.name))
+	})
 	out.Tenants = make([]sluice.TenantStats, len(kept))
 	for i, c := range kept {
 		out.Tenants[i] = q.tenantStats(c.name, now)
