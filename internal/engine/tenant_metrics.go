@@ -6,7 +6,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/sluicehq/sluice"
 )
@@ -22,9 +21,9 @@ type TenantMetrics struct {
 	Tenants []sluice.TenantStats
 	// Others counts the tenants summed into Other.
 	Others int
-	// Other sums the other tenants' counts, dispatches and dispatch rates;
-	// its OldestAge is the largest of theirs. It has no tenant, tier,
-	// policy or wait percentiles.
+	// Other sums the other tenants' counts, dispatches and dispatch rates.
+	// It has no tenant, tier, policy, oldest age or wait percentiles: those
+	// would cost a look at every tenant's messages.
 	Other sluice.TenantStats
 }
 
@@ -66,16 +65,16 @@ func (q *queue) tenantMetrics(now int64, top int) TenantMetrics {
 	// A min-heap of the top tenants seen so far: one comparison per
 	// tenant against the smallest kept, whatever the number of tenants.
 	h := &tenantHeap{}
-	var rest []string
+	rest := make([]*tenantStat, 0, max(len(q.tenants)-top, 0))
 	for name, s := range q.tenants {
-		c := tenantCount{name, s.live}
+		c := tenantCount{name, s.live, s}
 		switch {
 		case h.Len() < top:
 			heap.Push(h, c)
 		case c.less((*h)[0]):
-			rest = append(rest, name)
+			rest = append(rest, s)
 		default:
-			rest = append(rest, (*h)[0].name)
+			rest = append(rest, (*h)[0].s)
 			(*h)[0] = c
 			heap.Fix(h, 0)
 		}
@@ -91,8 +90,7 @@ func (q *queue) tenantMetrics(now int64, top int) TenantMetrics {
 	out.Others = len(rest)
 	span := float64(5*slotWidth+now%slotWidth) / 1e9
 	o := &out.Other
-	for _, name := range rest {
-		s := q.tenants[name]
+	for _, s := range rest {
 		o.InFlight += s.inflight
 		o.Delayed += s.delayed
 		o.Visible += s.live - s.inflight - s.delayed
@@ -103,11 +101,6 @@ func (q *queue) tenantMetrics(now int64, top int) TenantMetrics {
 			n += c
 		}
 		o.DispatchRate += float64(n) / span
-		if t := q.ready.tenants[name]; t != nil && !q.ready.unfair {
-			if m, _ := t.peek(); m != nil {
-				o.OldestAge = max(o.OldestAge, time.Duration(max(now-m.sentAt, 0)))
-			}
-		}
 	}
 	return out
 }
@@ -116,6 +109,7 @@ func (q *queue) tenantMetrics(now int64, top int) TenantMetrics {
 type tenantCount struct {
 	name string
 	live int
+	s    *tenantStat
 }
 
 // less reports whether c ranks below d: fewer messages, or as many and a

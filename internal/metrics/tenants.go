@@ -21,7 +21,8 @@ var _ TenantSource = (*engine.Engine)(nil)
 // TenantCollector collects, per queue, the backlog, in-flight and delayed
 // counts, oldest age, dispatches and wait percentiles of the queue's
 // largest tenants, and the sum of the others under tenant "~other". Create
-// it with NewTenantCollector.
+// it with NewTenantCollector. "~other" has no oldest age and no wait
+// percentiles: they would cost a look at every tenant.
 type TenantCollector struct {
 	src  TenantSource
 	opts Options
@@ -72,7 +73,8 @@ func (c *TenantCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, q := range all {
 		ch <- prometheus.MustNewConstMetric(c.tenants, prometheus.GaugeValue, float64(len(q.Tenants)+q.Others), q.Queue)
 		for _, t := range q.Tenants {
-			c.collect(ch, q.Queue, t.Tenant, t.Visible, t.InFlight, t.Delayed, t.OldestAge.Seconds(), t.Dispatched, t.DispatchRate)
+			c.collect(ch, q.Queue, t.Tenant, t.Visible, t.InFlight, t.Delayed, t.Dispatched, t.DispatchRate)
+			ch <- prometheus.MustNewConstMetric(c.oldest, prometheus.GaugeValue, t.OldestAge.Seconds(), q.Queue, t.Tenant)
 			if t.WaitSamples > 0 {
 				ch <- prometheus.MustNewConstMetric(c.wait, prometheus.GaugeValue, t.WaitP50.Seconds(), q.Queue, t.Tenant, "0.5")
 				ch <- prometheus.MustNewConstMetric(c.wait, prometheus.GaugeValue, t.WaitP99.Seconds(), q.Queue, t.Tenant, "0.99")
@@ -80,19 +82,19 @@ func (c *TenantCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		if q.Others > 0 {
 			o := q.Other
-			c.collect(ch, q.Queue, Other, o.Visible, o.InFlight, o.Delayed, o.OldestAge.Seconds(), o.Dispatched, o.DispatchRate)
+			c.collect(ch, q.Queue, Other, o.Visible, o.InFlight, o.Delayed, o.Dispatched, o.DispatchRate)
 		}
 	}
 }
 
-func (c *TenantCollector) collect(ch chan<- prometheus.Metric, queue, tenant string, visible, inFlight, delayed int, oldest float64, dispatched uint64, rate float64) {
+// collect sends the series every tenant has, "~other" included.
+func (c *TenantCollector) collect(ch chan<- prometheus.Metric, queue, tenant string, visible, inFlight, delayed int, dispatched uint64, rate float64) {
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
 	}
 	gauge(c.messages, float64(visible), queue, tenant, "visible")
 	gauge(c.messages, float64(inFlight), queue, tenant, "in_flight")
 	gauge(c.messages, float64(delayed), queue, tenant, "delayed")
-	gauge(c.oldest, oldest, queue, tenant)
 	gauge(c.rate, rate, queue, tenant)
 	ch <- prometheus.MustNewConstMetric(c.dispatched, prometheus.CounterValue, float64(dispatched), queue, tenant)
 }

@@ -219,6 +219,9 @@ func TestMetricsTenantsMoveWithTraffic(t *testing.T) {
 	if _, ok := value(before, "sluice_tenant_messages", map[string]string{"tenant": "initech"}); ok {
 		t.Errorf("initech has its own series beyond --metrics-max-tenants 2")
 	}
+	if _, ok := value(before, "sluice_tenant_oldest_message_age_seconds", other); ok {
+		t.Errorf("~other has an oldest age; it should cost no look at the other tenants' messages")
+	}
 	if _, ok := value(before, "sluice_tenant_wait_seconds", acme); ok {
 		t.Errorf("acme has wait percentiles before any receive")
 	}
