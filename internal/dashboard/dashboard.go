@@ -44,7 +44,7 @@ type Engine interface {
 	Peek(ctx context.Context, queue string, max int) ([]sluice.Message, error)
 	PurgeQueue(ctx context.Context, name string) (int, error)
 	Redrive(ctx context.Context, queue string, opts sluice.RedriveOptions) (int, error)
-	TenantStats(ctx context.Context, queue string) ([]sluice.TenantStats, error)
+	TenantPage(ctx context.Context, queue, search string, offset, limit int) (engine.TenantPage, error)
 	Tenant(ctx context.Context, queue, tenant string) (sluice.TenantStats, error)
 	TenantConfig(ctx context.Context, queue, tenant string) (sluice.TenantConfig, error)
 	TenantConfigs(ctx context.Context, queue string) ([]sluice.TenantConfig, error)

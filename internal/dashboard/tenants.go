@@ -82,31 +82,30 @@ func newTenantRow(queue string, s sluice.TenantStats) tenantRow {
 }
 
 // tenants returns the page of queue's tenants that r asks for with the
-// parameters tq (search) and tpage, noisiest first as the engine ranks them.
+// parameters tq (search in the names) and tpage, noisiest first as the
+// engine ranks them.
 func (d *Dashboard) tenants(r *http.Request, queue string) (*tenantList, error) {
-	all, err := d.e.TenantStats(r.Context(), queue)
-	if err != nil {
-		return nil, err
-	}
 	out := &tenantList{}
 	out.prefix = "t"
 	out.Query = strings.TrimSpace(r.URL.Query().Get("tq"))
 	out.Page, _ = strconv.Atoi(r.URL.Query().Get("tpage"))
 	out.Page = max(out.Page, 1)
-	out.All = len(all)
-	needle := strings.ToLower(out.Query)
-	matched := all
-	if needle != "" {
-		matched = nil
-		for _, s := range all {
-			if strings.Contains(strings.ToLower(s.Tenant), needle) || strings.Contains(strings.ToLower(s.Tier), needle) {
-				matched = append(matched, s)
-			}
+	size := d.opts.PageSize
+	page, err := d.e.TenantPage(r.Context(), queue, out.Query, (out.Page-1)*size, size)
+	if err != nil {
+		return nil, err
+	}
+	if page.Matched > 0 && len(page.Tenants) == 0 {
+		// Past the last page: show the last one.
+		out.Page = (page.Matched + size - 1) / size
+		if page, err = d.e.TenantPage(r.Context(), queue, out.Query, (out.Page-1)*size, size); err != nil {
+			return nil, err
 		}
 	}
-	from, to := paginate(&out.Listing, "/ui/queues/"+url.PathEscape(queue), len(matched), d.opts.PageSize)
-	out.Rows = make([]tenantRow, 0, to-from)
-	for _, s := range matched[from:to] {
+	out.All = page.All
+	paginate(&out.Listing, "/ui/queues/"+url.PathEscape(queue), page.Matched, size)
+	out.Rows = make([]tenantRow, 0, len(page.Tenants))
+	for _, s := range page.Tenants {
 		out.Rows = append(out.Rows, newTenantRow(queue, s))
 	}
 	return out, nil

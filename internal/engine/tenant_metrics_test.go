@@ -1,6 +1,9 @@
 package engine_test
 
 import (
+	"errors"
+	"fmt"
+	"slices"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -49,6 +52,47 @@ func TestTenantMetricsKeepsTheLargestAndSumsTheRest(t *testing.T) {
 		m = got[0]
 		if m.Other.InFlight != 4 || m.Other.Visible != 0 || m.Other.Dispatched != 4 || m.Other.DispatchRate <= 0 {
 			t.Errorf("others after receiving all = %+v, want 4 in flight and dispatched, a rate", m.Other)
+		}
+	})
+}
+
+func TestTenantPageMatchesTheFullList(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := setup(t, 1, engine.Options{})
+		f.create(sluice.QueueConfig{Name: "jobs"})
+		for i, n := range []int{3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5} {
+			f.flood("jobs", fmt.Sprintf("t%02d", i), n)
+		}
+		f.receive("jobs", 7, time.Minute) // some in flight, some dispatched
+		all, err := f.e.TenantStats(t.Context(), "jobs")
+		if err != nil {
+			t.Fatal(err)
+		}
+		names := func(ss []sluice.TenantStats) []string {
+			var out []string
+			for _, s := range ss {
+				out = append(out, s.Tenant)
+			}
+			return out
+		}
+		for offset := 0; offset <= len(all)+1; offset++ {
+			for _, limit := range []int{1, 3, 20} {
+				page, err := f.e.TenantPage(t.Context(), "jobs", "", offset, limit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := names(all[min(offset, len(all)):min(offset+limit, len(all))])
+				if got := names(page.Tenants); !slices.Equal(got, want) || page.All != len(all) || page.Matched != len(all) {
+					t.Errorf("TenantPage(%d, %d) = %v (%d of %d), want %v", offset, limit, got, page.Matched, page.All, want)
+				}
+			}
+		}
+		page, err := f.e.TenantPage(t.Context(), "jobs", "T0", 0, 50)
+		if err != nil || page.Matched != 10 || len(page.Tenants) != 10 {
+			t.Errorf("TenantPage(search T0) = %d tenants of %d matched, %v; want t00 to t09", len(page.Tenants), page.Matched, err)
+		}
+		if _, err := f.e.TenantPage(t.Context(), "nope", "", 0, 10); !errors.Is(err, sluice.ErrQueueNotFound) {
+			t.Errorf("TenantPage(nope) = %v, want ErrQueueNotFound", err)
 		}
 	})
 }
