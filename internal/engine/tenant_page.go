@@ -76,7 +76,7 @@ func pageOf(keys []tenantKey, offset, limit int) []tenantKey {
 	if offset >= n {
 		return nil
 	}
-	end := min(offset+limit, n)
+	end := offset + min(limit, n-offset)
 	if end <= n-offset {
 		return smallest(keys, end, compareKeys)[offset:end]
 	}
