@@ -267,3 +267,31 @@ func TestMetricsTenantsMoveWithTraffic(t *testing.T) {
 		t.Errorf("globex dispatch rate = %v, want > 0", rate)
 	}
 }
+
+func TestMetricsTenantSeriesOnlyForTheLargestQueues(t *testing.T) {
+	r := start(t, server.Config{Metrics: metrics.Options{MaxQueues: 1}})
+	ctx := t.Context()
+	for name, n := range map[string]int{"small": 1, "large": 3, "plain": 5} {
+		if _, err := r.client.CreateQueue(ctx, sluice.QueueConfig{Name: name}); err != nil {
+			t.Fatal(err)
+		}
+		tenant := "acme"
+		if name == "plain" {
+			tenant = "" // the default tenant only: no tenant series
+		}
+		for range n {
+			if _, err := r.client.Send(ctx, name, sluice.SendInput{Body: []byte("x"), Tenant: tenant}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	fams := scrape(t, r)
+	var queues []string
+	for _, m := range fams["sluice_queue_tenants"].GetMetric() {
+		queues = append(queues, m.Label[0].GetValue())
+	}
+	if strings.Join(queues, ",") != "large" {
+		t.Errorf("queues with tenant series = %v, want [large]: plain has no named tenant, small is beyond --metrics-max-queues 1", queues)
+	}
+	wantValue(t, fams, "sluice_tenant_messages", map[string]string{"queue": "large", "tenant": "acme", "state": "visible"}, 3)
+}
