@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sluicehq/sluice"
+	"github.com/sluicehq/sluice/client"
 	"github.com/sluicehq/sluice/internal/cli"
 	"github.com/sluicehq/sluice/internal/wire"
 	"github.com/sluicehq/sluice/sluicetest"
@@ -438,6 +439,7 @@ func TestServeFlagsWinOverEnvironment(t *testing.T) {
 func TestServeRejectsBadFlags(t *testing.T) {
 	wantFailure(t, "bad fsync", runMain(t, "", "serve", "--fsync", "sometimes"), 2, "--fsync")
 	wantFailure(t, "bad log level", runMain(t, "", "serve", "--log-level", "loud"), 2, "--log-level")
+	wantFailure(t, "no tenant series", runMain(t, "", "serve", "--metrics-max-tenants", "0"), 2, "--metrics-max-tenants")
 	for _, u := range []string{"sluice.example.com", "ftp://sluice.example.com", "https://", "https://h/?q=1", "https://user:pw@h"} {
 		wantFailure(t, "bad public URL "+u, runMain(t, "", "serve", "--public-url", u), 2, "--public-url")
 	}
@@ -445,6 +447,40 @@ func TestServeRejectsBadFlags(t *testing.T) {
 	wantFailure(t, "no NATS server", runMain(t, "", "serve", "--listen", "127.0.0.1:0", "--cluster", "nats://127.0.0.1:1", "--log-level", "error"), 1, "connect to NATS at nats://127.0.0.1:1")
 	t.Setenv("SLUICE_PARTITIONS", "many")
 	wantFailure(t, "bad env partitions", runMain(t, "", "serve"), 2, "SLUICE_PARTITIONS")
+}
+
+// TestServeMetricsMaxTenants checks that SLUICE_METRICS_MAX_TENANTS
+// reaches the tenants' metrics: with 1, the second tenant is summed.
+func TestServeMetricsMaxTenants(t *testing.T) {
+	t.Setenv("SLUICE_DATA_DIR", t.TempDir())
+	t.Setenv("SLUICE_METRICS_MAX_TENANTS", "1")
+	_, addr, _ := serve(t)
+	c := client.New("http://" + addr)
+	if _, err := c.CreateQueue(t.Context(), sluice.QueueConfig{Name: "jobs"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tenant := range []string{"big", "big", "small"} {
+		if _, err := c.Send(t.Context(), "jobs", sluice.SendInput{Body: []byte("x"), Tenant: tenant}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{
+		`sluice_tenant_messages{queue="jobs",state="visible",tenant="big"} 2`,
+		`sluice_tenant_messages{queue="jobs",state="visible",tenant="~other"} 1`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(string(body), `tenant="small"`) {
+		t.Errorf("/metrics has series of tenant small beyond SLUICE_METRICS_MAX_TENANTS=1")
+	}
 }
 
 // TestServePublicURL checks that --public-url is where the links the

@@ -43,6 +43,7 @@ flag can also be set with the environment variable shown; flags win.`,
 	awsRegion := c.fs.String("aws-region", envOr("SLUICE_AWS_REGION", "us-east-1"), "`region` in the ARNs of the SQS and SNS APIs ($SLUICE_AWS_REGION)")
 	awsAccount := c.fs.String("aws-account", envOr("SLUICE_AWS_ACCOUNT", "000000000000"), "`account` id in the ARNs and queue URLs of the SQS and SNS APIs ($SLUICE_AWS_ACCOUNT)")
 	maxQueueSeries := c.fs.Int("metrics-max-queues", metrics.DefaultMaxQueues, "most queues (and topics) with their own series on /metrics; the rest are summed under \"~other\" ($SLUICE_METRICS_MAX_QUEUES)")
+	maxTenantSeries := c.fs.Int("metrics-max-tenants", metrics.DefaultMaxTenants, "most tenants per queue with their own series on /metrics, those holding the most messages; the rest are summed under \"~other\" ($SLUICE_METRICS_MAX_TENANTS)")
 	shutdownTimeout := c.durationFlag("shutdown-timeout", server.DefaultShutdownTimeout, "how long a graceful shutdown waits for requests in flight ($SLUICE_SHUTDOWN_TIMEOUT)")
 	clusterURLs := c.fs.String("cluster", envOr("SLUICE_CLUSTER", ""), "join a cluster whose state lives in NATS JetStream at these `URLs` (comma-separated) instead of --data-dir ($SLUICE_CLUSTER)")
 	nodeID := c.fs.String("node-id", envOr("SLUICE_NODE_ID", ""), "cluster: this node's `name` (default: host name and port) ($SLUICE_NODE_ID)")
@@ -59,6 +60,7 @@ flag can also be set with the environment variable shown; flags win.`,
 		{"SLUICE_METRICS_MAX_QUEUES", "metrics-max-queues"},
 		{"SLUICE_REPLICAS", "replicas"},
 		{"SLUICE_LEASE_TTL", "lease-ttl"},
+		{"SLUICE_METRICS_MAX_TENANTS", "metrics-max-tenants"},
 	} {
 		if v := envOr(ev.env, ""); v != "" {
 			if err := c.fs.Set(ev.flag, v); err != nil {
@@ -80,6 +82,9 @@ flag can also be set with the environment variable shown; flags win.`,
 	if *maxQueueSeries < 1 {
 		return usageErrorf("serve: --metrics-max-queues %d: want at least 1", *maxQueueSeries)
 	}
+	if *maxTenantSeries < 1 {
+		return usageErrorf("serve: --metrics-max-tenants %d: want at least 1", *maxTenantSeries)
+	}
 	sync, err := filejournal.ParseSyncPolicy(*fsync)
 	if err != nil {
 		return usageErrorf("serve: --fsync %q: want always, never or interval:DURATION such as interval:10ms", *fsync)
@@ -96,7 +101,7 @@ flag can also be set with the environment variable shown; flags win.`,
 	)
 	cfg := server.Config{
 		Registry:        registry,
-		Metrics:         metrics.Options{MaxQueues: *maxQueueSeries, MaxTopics: *maxQueueSeries},
+		Metrics:         metrics.Options{MaxQueues: *maxQueueSeries, MaxTopics: *maxQueueSeries, MaxTenants: *maxTenantSeries},
 		Listen:          *listen,
 		DataDir:         *dataDir,
 		Partitions:      *partitions,

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -186,6 +187,22 @@ func (b *browser) waitText(t *testing.T, sel, want string, timeout time.Duration
 	}
 }
 
+// cells returns the trimmed text of the cells (th and td) inside the
+// elements matching sel, joined with "|".
+func (b *browser) cells(t *testing.T, sel string) string {
+	t.Helper()
+	return eval[string](t, b, fmt.Sprintf(`Array.from(document.querySelectorAll(%q)).map(function(e){return e.textContent.trim()}).join("|")`, sel+" th, "+sel+" td"))
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatalf("%q is not a number", s)
+	}
+	return n
+}
+
 func TestDashboardInBrowser(t *testing.T) {
 	b := newBrowser(t)
 	l := setup(t, 200*time.Millisecond)
@@ -340,6 +357,79 @@ func TestDashboardInBrowser(t *testing.T) {
 		}
 		b.waitText(t, `section[data-topic="events"] [data-field="published"]`, "3", 10*time.Second)
 		b.screenshot(t, "topics")
+	})
+
+	t.Run("tenants, tenant and tiers", func(t *testing.T) {
+		l.queue(t, sluice.QueueConfig{Name: "billing"})
+		for _, tier := range []sluice.Tier{
+			{Name: "free", Policy: sluice.TenantPolicy{Rate: 5, Burst: 10}},
+			{Name: "pro", Policy: sluice.TenantPolicy{Weight: 4, MaxInFlight: 50}},
+		} {
+			if _, err := l.client.SetTier(ctx, tier); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, c := range []sluice.TenantConfig{{Tenant: "acme", Tier: "pro"}, {Tenant: "initech", Tier: "free"}, {Tenant: "globex", Queue: "billing", Policy: sluice.TenantPolicy{Weight: 2}}} {
+			if _, err := l.client.SetTenant(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for tenant, n := range map[string]int{"acme": 12, "globex": 6, "initech": 3, "umbrella": 1} {
+			for i := range n {
+				l.send(t, "billing", tenant, fmt.Sprintf("%s invoice %d", tenant, i))
+			}
+		}
+		// Weighted-fair receives: acme (weight 4) gets the most in flight.
+		if _, err := l.client.Receive(ctx, "billing", sluice.ReceiveOptions{Max: 8, WaitTime: &zero, VisibilityTimeout: &minute}); err != nil {
+			t.Fatal(err)
+		}
+		b.do(t, "open billing", chromedp.Navigate(l.url+"/ui/queues/billing"), chromedp.WaitVisible(chromedp.CSS(`#tenants`)))
+		order := eval[[]string](t, b, `Array.from(document.querySelectorAll("#tenants tr[data-tenant]")).map(function(r){return r.dataset.tenant})`)
+		if len(order) != 4 || order[0] != "acme" {
+			t.Errorf("tenants table order = %v, want 4 tenants, acme (most in flight) first", order)
+		}
+		row := func(tenant, field string) string {
+			return fmt.Sprintf(`#tenants tr[data-tenant=%q] [data-field=%q]`, tenant, field)
+		}
+		for _, c := range []struct{ tenant, field, want string }{
+			{"acme", "weight", "4"}, {"acme", "maxInFlight", "50"}, {"globex", "weight", "2"},
+			{"initech", "rate", "5/s (burst 10)"}, {"umbrella", "weight", "1"},
+		} {
+			if got := b.text(t, row(c.tenant, c.field)); got != c.want {
+				t.Errorf("%s %s = %q, want %q", c.tenant, c.field, got, c.want)
+			}
+		}
+		_, st, err := l.client.QueueTenant(ctx, "billing", "acme")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := b.text(t, row("acme", "inFlight")); got != fmt.Sprint(st.InFlight) || st.InFlight == 0 {
+			t.Errorf("acme in flight = %q, want %d (the engine's count, not 0)", got, st.InFlight)
+		}
+		if got := b.text(t, row("acme", "waitP99")); got == "–" || got == "" {
+			t.Errorf("acme wait p99 = %q, want a duration after receives", got)
+		}
+		// Live refresh: umbrella's backlog grows without reloading.
+		before := b.text(t, row("umbrella", "visible"))
+		l.send(t, "billing", "umbrella", "late 1", "late 2")
+		want := fmt.Sprint(atoi(t, before) + 2)
+		b.waitText(t, row("umbrella", "visible"), want, 10*time.Second)
+		b.screenshot(t, "tenants")
+
+		b.do(t, "open acme", chromedp.Click(chromedp.CSS(`#tenants tr[data-tenant="acme"] a`)), chromedp.WaitVisible(chromedp.CSS(`#policy`)))
+		if p := b.cells(t, "#policy"); !strings.Contains(p, "Tier|pro") || !strings.Contains(p, "Max in flight|50") {
+			t.Errorf("acme's policy = %q, want tier pro with max in flight 50", p)
+		}
+		b.screenshot(t, "tenant")
+
+		b.do(t, "open tiers", chromedp.Click(chromedp.CSS(`a[href="/ui/tiers"]`)), chromedp.WaitVisible(chromedp.CSS(`#tiers`)))
+		if got := b.cells(t, `#tiers tr[data-tier="free"]`); got != "free|–|5/s (burst 10)|–" {
+			t.Errorf("tier free = %q, want %q", got, "free|–|5/s (burst 10)|–")
+		}
+		if got := b.cells(t, "#assignments tbody"); !strings.Contains(got, "acme|pro") || !strings.Contains(got, "initech|free") {
+			t.Errorf("server-wide settings = %q, want acme in pro and initech in free", got)
+		}
+		b.screenshot(t, "tiers")
 	})
 
 	t.Run("task monitor placeholder", func(t *testing.T) {

@@ -1,7 +1,8 @@
 // Package dashboard serves Sluice's web dashboard under /ui/: an overview of
-// the queues, a page per queue (attributes, throughput, tenants, a peek at
-// its messages, purge and dead-letter redrive), the topics with their
-// fan-out, and extension pages such as the Task Monitor.
+// the queues, a page per queue (attributes, throughput, its tenants noisiest
+// first, a peek at its messages, purge and dead-letter redrive), a page per
+// tenant in a queue, the topics with their fan-out, the tenant tiers, and
+// extension pages such as the Task Monitor.
 //
 // Pages are html/template documents rendered on the server from the
 // engine's statistics, with one small script (static/app.js) that fetches
@@ -43,6 +44,11 @@ type Engine interface {
 	Peek(ctx context.Context, queue string, max int) ([]sluice.Message, error)
 	PurgeQueue(ctx context.Context, name string) (int, error)
 	Redrive(ctx context.Context, queue string, opts sluice.RedriveOptions) (int, error)
+	TenantPage(ctx context.Context, queue, search string, offset, limit int) (engine.TenantPage, error)
+	Tenant(ctx context.Context, queue, tenant string) (sluice.TenantStats, error)
+	TenantConfig(ctx context.Context, queue, tenant string) (sluice.TenantConfig, error)
+	TenantConfigs(ctx context.Context, queue string) ([]sluice.TenantConfig, error)
+	Tiers(ctx context.Context) ([]sluice.Tier, error)
 }
 
 var _ Engine = (*engine.Engine)(nil)
@@ -72,9 +78,6 @@ const (
 	DefaultPageSize       = 50
 	// peekCount is how many messages the queue page shows.
 	peekCount = 20
-	// tenantSample is how many of the oldest messages the queue page's
-	// tenants table summarizes.
-	tenantSample = 100
 	// maxFanout is how many subscriptions a topic's picture draws.
 	maxFanout = 24
 )
@@ -129,10 +132,10 @@ func New(e Engine, opts Options) *Dashboard {
 		history: NewHistory(opts.HistoryLength),
 		pages:   map[string]*template.Template{},
 		mux:     http.NewServeMux(),
-		nav:     []navEntry{{"", "Queues"}, {"topics", "Topics"}},
+		nav:     []navEntry{{"", "Queues"}, {"topics", "Topics"}, {"tiers", "Tiers"}},
 	}
 	d.layout = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html"))
-	for _, name := range []string{"overview", "queue", "confirm", "topics", "placeholder"} {
+	for _, name := range []string{"overview", "queue", "tenant", "tiers", "confirm", "topics", "placeholder"} {
 		d.pages[name] = template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html"))
 	}
 	d.routes()
@@ -146,10 +149,12 @@ func (d *Dashboard) routes() {
 	d.mux.HandleFunc("GET /ui/api/queues", d.overviewJSON)
 	d.mux.HandleFunc("GET /ui/queues/{name}", d.queue)
 	d.mux.HandleFunc("GET /ui/api/queues/{name}", d.queueJSON)
+	d.mux.HandleFunc("GET /ui/queues/{name}/tenant", d.tenant)
 	d.mux.HandleFunc("GET /ui/queues/{name}/{action}", d.confirm)
 	d.mux.Handle("POST /ui/queues/{name}/{action}", http.NewCrossOriginProtection().Handler(http.HandlerFunc(d.act)))
 	d.mux.HandleFunc("GET /ui/topics", d.topics)
 	d.mux.HandleFunc("GET /ui/api/topics", d.topicsJSON)
+	d.mux.HandleFunc("GET /ui/tiers", d.tiers)
 	monitor := false
 	for _, p := range d.opts.Pages {
 		d.nav = append(d.nav, navEntry{p.Path, p.Title})

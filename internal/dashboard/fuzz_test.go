@@ -15,8 +15,8 @@ import (
 	"github.com/sluicehq/sluice/internal/journal/memjournal"
 )
 
-// FuzzPages requests the dashboard's lists and queue pages with arbitrary
-// search, sort, page and queue names: every answer is 200, 404 or a
+// FuzzPages requests the dashboard's lists, queue and tenant pages with
+// arbitrary search, sort, page, queue and tenant names: every answer is 200, 404 or a
 // redirect to a clean path, never a panic or a 500.
 func FuzzPages(f *testing.F) {
 	e := newEngine(f)
@@ -26,6 +26,13 @@ func FuzzPages(f *testing.F) {
 			f.Fatal(err)
 		}
 	}
+	var batch []sluice.SendInput
+	for i := range 20 {
+		batch = append(batch, sluice.SendInput{Body: []byte("x"), Tenant: fmt.Sprintf("t%d", i%9)})
+	}
+	if _, err := e.Send(ctx, "q01", batch); err != nil {
+		f.Fatal(err)
+	}
 	d := dashboard.New(e, dashboard.Options{PageSize: 7})
 	f.Add("q1", "depth", "2", "q01")
 	f.Add("", "nope", "-1", "")
@@ -33,7 +40,9 @@ func FuzzPages(f *testing.F) {
 	f.Add("\x00", "", "0", "q01/purge")
 	f.Fuzz(func(t *testing.T, q, sort, page, queue string) {
 		v := url.Values{"q": {q}, "sort": {sort}, "page": {page}}
-		for _, path := range []string{"/ui/?", "/ui/api/queues?", "/ui/topics?", "/ui/api/topics?"} {
+		tenants := url.Values{"tq": {q}, "tpage": {page}, "t": {queue}}.Encode()
+		for _, path := range []string{"/ui/?", "/ui/api/queues?", "/ui/topics?", "/ui/api/topics?", "/ui/tiers?",
+			"/ui/queues/q01?" + tenants + "&", "/ui/api/queues/q01?" + tenants + "&", "/ui/queues/q01/tenant?" + tenants + "&"} {
 			rec := httptest.NewRecorder()
 			d.ServeHTTP(rec, httptest.NewRequest("GET", path+v.Encode(), nil))
 			if rec.Code != http.StatusOK {

@@ -40,6 +40,9 @@ type Listing struct {
 	All     int // before the query
 	PrevURL string
 	NextURL string
+	// prefix is put before the query parameters' names (q, sort, page), so
+	// that a page may hold two lists.
+	prefix string
 }
 
 // overviewData is the overview page's data and its JSON.
@@ -85,12 +88,12 @@ func paginate(l *Listing, base string, total, size int) (from, to int) {
 	link := func(p int) string {
 		v := url.Values{}
 		if l.Query != "" {
-			v.Set("q", l.Query)
+			v.Set(l.prefix+"q", l.Query)
 		}
 		if l.Sort != "" && l.Sort != "name" {
-			v.Set("sort", l.Sort)
+			v.Set(l.prefix+"sort", l.Sort)
 		}
-		v.Set("page", strconv.Itoa(p))
+		v.Set(l.prefix+"page", strconv.Itoa(p))
 		return base + "?" + v.Encode()
 	}
 	if l.Page > 1 {
@@ -170,8 +173,7 @@ type queueData struct {
 	Config  sluice.QueueConfig
 	Live    queueLive
 	Peek    []sluice.Message
-	Tenants []tenantRow
-	Sampled int  // messages the tenants table summarizes
+	Tenants *tenantList
 	IsDLQ   bool // some peeked message came from another queue
 	Notice  string
 }
@@ -194,13 +196,8 @@ type queueLive struct {
 	AckRate      []float64 `json:"ackRate"`
 	Depth        []uint32  `json:"depth"`
 	AckLatency   string    `json:"ackLatency"` // mean
-}
-
-// tenantRow summarizes one tenant's messages among the sampled ones.
-type tenantRow struct {
-	Tenant   string
-	Messages int
-	Oldest   time.Duration
+	// Tenants are the rows of the page's tenants table, in the JSON only.
+	Tenants []tenantRow `json:"tenants,omitempty"`
 }
 
 // live returns a queue's refreshable numbers, or sluice.ErrQueueNotFound.
@@ -238,44 +235,26 @@ func (d *Dashboard) queue(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, err)
 		return
 	}
-	sample, err := d.e.Peek(r.Context(), name, tenantSample)
-	if err != nil {
+	if data.Peek, err = d.e.Peek(r.Context(), name, peekCount); err != nil {
 		d.fail(w, err)
 		return
 	}
-	data.Peek = sample[:min(len(sample), peekCount)]
-	data.Sampled = len(sample)
-	data.Tenants = tenants(sample, time.Now())
-	for _, m := range sample {
+	for _, m := range data.Peek {
 		data.IsDLQ = data.IsDLQ || m.SourceQueue != ""
+	}
+	if data.Tenants, err = d.tenants(r, name); err != nil {
+		d.fail(w, err)
+		return
 	}
 	d.render(w, "queue", name, "", true, data)
 }
 
-// tenants summarizes messages by tenant, largest first.
-func tenants(msgs []sluice.Message, now time.Time) []tenantRow {
-	by := map[string]*tenantRow{}
-	var out []*tenantRow
-	for _, m := range msgs {
-		t := by[m.Tenant]
-		if t == nil {
-			t = &tenantRow{Tenant: cmp.Or(m.Tenant, "(default)")}
-			by[m.Tenant] = t
-			out = append(out, t)
-		}
-		t.Messages++
-		t.Oldest = max(t.Oldest, now.Sub(m.SentAt))
-	}
-	slices.SortStableFunc(out, func(a, b *tenantRow) int { return cmp.Compare(b.Messages, a.Messages) })
-	rows := make([]tenantRow, len(out))
-	for i, t := range out {
-		rows[i] = *t
-	}
-	return rows
-}
-
 func (d *Dashboard) queueJSON(w http.ResponseWriter, r *http.Request) {
 	l, err := d.live(r, r.PathValue("name"))
+	var list *tenantList
+	if err == nil {
+		list, err = d.tenants(r, r.PathValue("name"))
+	}
 	if errors.Is(err, sluice.ErrQueueNotFound) {
 		http.Error(w, err.Error(), http.StatusNotFound)
 		return
@@ -284,6 +263,7 @@ func (d *Dashboard) queueJSON(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, err)
 		return
 	}
+	l.Tenants = list.Rows
 	writeJSON(w, l)
 }
 

@@ -200,3 +200,41 @@ func BenchmarkNoisyNeighbor(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTenantReads is what the tenants' metrics and the dashboard's
+// tenants table cost the engine with 100,000 tenants holding one message
+// each: the top 20 and a sum (a scrape), the first and last pages of 50,
+// and, as the baseline, one tenant's statistics.
+func BenchmarkTenantReads(b *testing.B) {
+	e, ctx := benchEngine(b, sluice.QueueConfig{Name: "bench"}, nil)
+	var in []sluice.SendInput
+	for t := range 100_000 {
+		in = append(in, sluice.SendInput{Body: []byte("x"), Tenant: fmt.Sprint("t", t)})
+		if len(in) == 1000 {
+			if _, err := e.Send(ctx, "bench", in); err != nil {
+				b.Fatal(err)
+			}
+			in = in[:0]
+		}
+	}
+	for _, c := range []struct {
+		name string
+		read func() error
+	}{
+		{"one-tenant", func() error { _, err := e.Tenant(ctx, "bench", "t5"); return err }},
+		{"metrics-top-20", func() error { _, err := e.TenantMetrics(ctx, 20); return err }},
+		{"page-first", func() error { _, err := e.TenantPage(ctx, "bench", "", 0, 50); return err }},
+		{"page-last", func() error { _, err := e.TenantPage(ctx, "bench", "", 99_950, 50); return err }},
+		{"page-search", func() error { _, err := e.TenantPage(ctx, "bench", "t999", 0, 50); return err }},
+		{"all-stats", func() error { _, err := e.TenantStats(ctx, "bench"); return err }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := c.read(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -21,9 +21,13 @@
 // those with the largest backlog (queues) or most publishes (topics), ties
 // broken by name. The rest are summed into one series labelled "~other", a
 // name no user queue or topic can have. A queue moving in or out of the top
-// N makes its counters appear to reset, which rate() tolerates. Message
-// tenants never become labels here; the tenants' collector (added with
-// weighted-fair dispatch) applies the same top-N rule.
+// N makes its counters appear to reset, which rate() tolerates.
+//
+// Tenants get the same rule per queue: the Options.MaxTenants tenants
+// holding the most messages get their own series, the others are summed
+// under tenant "~other" (without wait percentiles). Only queues with a
+// named tenant get tenant series, and of those only the Options.MaxQueues
+// with the largest backlog. The default tenant's label value is empty.
 package metrics
 
 import (
@@ -40,6 +44,8 @@ const Other = "~other"
 const (
 	DefaultMaxQueues = 500
 	DefaultMaxTopics = 500
+	// DefaultMaxTenants caps the tenants with their own series per queue.
+	DefaultMaxTenants = 20
 	// scrapeTimeout bounds how long a collector waits for the engine.
 	scrapeTimeout = 5 * time.Second
 )
@@ -50,11 +56,15 @@ type Options struct {
 	MaxQueues int
 	// MaxTopics caps the topics that get their own series (default 500).
 	MaxTopics int
+	// MaxTenants caps the tenants of each queue that get their own series
+	// (default 20).
+	MaxTenants int
 }
 
 func (o Options) withDefaults() Options {
 	o.MaxQueues = cmp.Or(o.MaxQueues, DefaultMaxQueues)
 	o.MaxTopics = cmp.Or(o.MaxTopics, DefaultMaxTopics)
+	o.MaxTenants = cmp.Or(o.MaxTenants, DefaultMaxTenants)
 	return o
 }
 

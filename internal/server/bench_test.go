@@ -20,7 +20,8 @@ import (
 // benchServer starts a server without fsync holding queues queues, one
 // message in every tenth, a topic per hundred queues with two
 // subscriptions, and a queue "tenants" holding tenantMsgs messages of as
-// many tenants.
+// many tenants, the first thousand of them received (in flight, with wait
+// samples), and two tiers.
 func benchServer(b *testing.B, queues, tenantMsgs int, m metrics.Options) string {
 	b.Helper()
 	ctx, stop := context.WithCancel(context.Background())
@@ -82,6 +83,20 @@ func benchServer(b *testing.B, queues, tenantMsgs int, m metrics.Options) string
 				batch = batch[:0]
 			}
 		}
+		zero, minute := time.Duration(0), time.Minute
+		for range min(tenantMsgs, 1000) / 10 {
+			if _, err := c.Receive(ctx, "tenants", sluice.ReceiveOptions{Max: 10, WaitTime: &zero, VisibilityTimeout: &minute}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for _, t := range []sluice.Tier{{Name: "free", Policy: sluice.TenantPolicy{Rate: 10}}, {Name: "pro", Policy: sluice.TenantPolicy{Weight: 4}}} {
+			if _, err := c.SetTier(ctx, t); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := c.SetTenant(ctx, sluice.TenantConfig{Tenant: "tenant-5", Tier: "pro"}); err != nil {
+			b.Fatal(err)
+		}
 	}
 	return url
 }
@@ -107,45 +122,49 @@ func benchGet(b *testing.B, url string) {
 }
 
 // BenchmarkObservability measures /metrics and the dashboard's pages with
-// 10 and 10,000 queues (and a queue of 100,000 tenants' messages), against
-// /healthz as the baseline of one HTTP round trip.
+// 10 and 10,000 queues, with and without a queue of 100,000 tenants'
+// messages, against /healthz as the baseline of one HTTP round trip.
 func BenchmarkObservability(b *testing.B) {
-	for _, n := range []int{10, 10000} {
-		tenants := 0
-		if n == 10000 {
-			tenants = 100000
-		}
+	for _, size := range []struct{ queues, tenants int }{{10, 0}, {10, 100000}, {10000, 100000}} {
 		var url string
 		parent := b
 		// The server lives as long as the whole benchmark: it is started
 		// once, by the first sub-benchmark that needs it.
 		setup := func() string {
 			if url == "" {
-				url = benchServer(parent, n, tenants, metrics.Options{})
+				url = benchServer(parent, size.queues, size.tenants, metrics.Options{})
 			}
 			return url
 		}
-		for _, page := range []struct{ name, path string }{
-			{"healthz", "/healthz"},
-			{"metrics", "/metrics"},
-			{"overview", "/ui/"},
-			{"overview-json", "/ui/api/queues"},
-			{"overview-search", "/ui/?q=queue-09&sort=depth"},
-			{"overview-last-page", "/ui/?page=200"},
-			{"queue", "/ui/queues/queue-00001"},
-			{"queue-json", "/ui/api/queues/queue-00001"},
-			{"tenants-queue", "/ui/queues/tenants"},
-			{"topics", "/ui/topics"},
+		for _, page := range []struct {
+			name, path string
+			tenants    bool // only with tenants
+		}{
+			{"healthz", "/healthz", false},
+			{"metrics", "/metrics", false},
+			{"overview", "/ui/", false},
+			{"overview-json", "/ui/api/queues", false},
+			{"overview-search", "/ui/?q=queue-09&sort=depth", false},
+			{"overview-last-page", "/ui/?page=200", false},
+			{"queue", "/ui/queues/queue-00001", false},
+			{"queue-json", "/ui/api/queues/queue-00001", false},
+			{"tenants-queue", "/ui/queues/tenants", true},
+			{"tenants-queue-json", "/ui/api/queues/tenants", true},
+			{"tenants-search", "/ui/queues/tenants?tq=tenant-9999", true},
+			{"tenants-last-page", "/ui/queues/tenants?tpage=2000", true},
+			{"tenant", "/ui/queues/tenants/tenant?t=tenant-5", true},
+			{"tiers", "/ui/tiers", false},
+			{"topics", "/ui/topics", false},
 		} {
-			if page.name == "tenants-queue" && tenants == 0 {
+			if page.tenants && size.tenants == 0 {
 				continue
 			}
-			b.Run(fmt.Sprintf("queues=%d/%s", n, page.name), func(b *testing.B) {
+			b.Run(fmt.Sprintf("queues=%d/tenants=%d/%s", size.queues, size.tenants, page.name), func(b *testing.B) {
 				benchGet(b, setup()+page.path)
 			})
 		}
 	}
-	b.Run("queues=10000/metrics-uncapped", func(b *testing.B) {
+	b.Run("queues=10000/tenants=0/metrics-uncapped", func(b *testing.B) {
 		benchGet(b, benchServer(b, 10000, 0, metrics.Options{MaxQueues: 10000, MaxTopics: 10000})+"/metrics")
 	})
 }

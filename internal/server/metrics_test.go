@@ -180,3 +180,118 @@ func TestMetricsCapQueueSeries(t *testing.T) {
 	wantValue(t, fams, "sluice_queue_sent_total", map[string]string{"queue": "~other"}, 1) // a 0 + b 1
 	wantValue(t, fams, "sluice_queues", nil, 4)
 }
+
+func TestMetricsTenantsMoveWithTraffic(t *testing.T) {
+	r := start(t, server.Config{Metrics: metrics.Options{MaxTenants: 2}})
+	ctx := t.Context()
+	c := r.client
+	if _, err := c.CreateQueue(ctx, sluice.QueueConfig{Name: "jobs"}); err != nil {
+		t.Fatal(err)
+	}
+	send := func(tenant string, n int) {
+		t.Helper()
+		for range n {
+			if _, err := c.Send(ctx, "jobs", sluice.SendInput{Body: []byte("x"), Tenant: tenant}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	send("acme", 5)
+	send("globex", 3)
+	send("initech", 1)
+	send("umbrella", 1)
+
+	before := scrape(t, r)
+	acme := map[string]string{"queue": "jobs", "tenant": "acme"}
+	other := map[string]string{"queue": "jobs", "tenant": metrics.Other}
+	state := func(labels map[string]string, s string) map[string]string {
+		out := map[string]string{"state": s}
+		for k, v := range labels {
+			out[k] = v
+		}
+		return out
+	}
+	wantValue(t, before, "sluice_queue_tenants", map[string]string{"queue": "jobs"}, 4)
+	wantValue(t, before, "sluice_tenant_messages", state(acme, "visible"), 5)
+	wantValue(t, before, "sluice_tenant_messages", state(map[string]string{"queue": "jobs", "tenant": "globex"}, "visible"), 3)
+	wantValue(t, before, "sluice_tenant_messages", state(other, "visible"), 2) // initech and umbrella
+	wantValue(t, before, "sluice_tenant_dispatched_total", acme, 0)
+	if _, ok := value(before, "sluice_tenant_messages", map[string]string{"tenant": "initech"}); ok {
+		t.Errorf("initech has its own series beyond --metrics-max-tenants 2")
+	}
+	if _, ok := value(before, "sluice_tenant_oldest_message_age_seconds", other); ok {
+		t.Errorf("~other has an oldest age; it should cost no look at the other tenants' messages")
+	}
+	if _, ok := value(before, "sluice_tenant_wait_seconds", acme); ok {
+		t.Errorf("acme has wait percentiles before any receive")
+	}
+	if age, _ := value(before, "sluice_tenant_oldest_message_age_seconds", acme); age <= 0 {
+		t.Errorf("acme oldest age = %v, want > 0", age)
+	}
+
+	// Receive everything: weighted-fair dispatch serves every tenant.
+	zero, minute := time.Duration(0), time.Minute
+	var got []sluice.Message
+	for len(got) < 10 {
+		msgs, err := c.Receive(ctx, "jobs", sluice.ReceiveOptions{Max: 10, WaitTime: &zero, VisibilityTimeout: &minute})
+		if err != nil || len(msgs) == 0 {
+			t.Fatalf("Receive() = %d messages, %v after %d", len(msgs), err, len(got))
+		}
+		got = append(got, msgs...)
+	}
+	for _, m := range got {
+		if m.Tenant == "acme" {
+			if err := c.Ack(ctx, "jobs", m.Receipt); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	after := scrape(t, r)
+	// acme's messages are acked; globex's 3 in flight now hold the most,
+	// then initech's 1 (before umbrella's by name).
+	wantValue(t, after, "sluice_tenant_messages", state(map[string]string{"queue": "jobs", "tenant": "globex"}, "in_flight"), 3)
+	wantValue(t, after, "sluice_tenant_dispatched_total", map[string]string{"queue": "jobs", "tenant": "globex"}, 3)
+	wantValue(t, after, "sluice_tenant_messages", state(map[string]string{"queue": "jobs", "tenant": "initech"}, "in_flight"), 1)
+	wantValue(t, after, "sluice_tenant_messages", state(other, "in_flight"), 1) // umbrella
+	wantValue(t, after, "sluice_tenant_dispatched_total", other, 6)             // acme's 5 and umbrella's 1
+	if _, ok := value(after, "sluice_tenant_messages", map[string]string{"tenant": "acme"}); ok {
+		t.Errorf("acme keeps its own series after its messages are gone")
+	}
+	for _, q := range []string{"0.5", "0.99"} {
+		w, ok := value(after, "sluice_tenant_wait_seconds", map[string]string{"queue": "jobs", "tenant": "globex", "quantile": q})
+		if !ok || w <= 0 {
+			t.Errorf("globex wait quantile %s = %v, %v; want > 0", q, w, ok)
+		}
+	}
+	if rate, _ := value(after, "sluice_tenant_dispatch_rate", map[string]string{"queue": "jobs", "tenant": "globex"}); rate <= 0 {
+		t.Errorf("globex dispatch rate = %v, want > 0", rate)
+	}
+}
+
+func TestMetricsTenantSeriesOnlyForTheLargestQueues(t *testing.T) {
+	r := start(t, server.Config{Metrics: metrics.Options{MaxQueues: 1}})
+	ctx := t.Context()
+	for name, n := range map[string]int{"small": 1, "large": 3, "plain": 5} {
+		if _, err := r.client.CreateQueue(ctx, sluice.QueueConfig{Name: name}); err != nil {
+			t.Fatal(err)
+		}
+		tenant := "acme"
+		if name == "plain" {
+			tenant = "" // the default tenant only: no tenant series
+		}
+		for range n {
+			if _, err := r.client.Send(ctx, name, sluice.SendInput{Body: []byte("x"), Tenant: tenant}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	fams := scrape(t, r)
+	var queues []string
+	for _, m := range fams["sluice_queue_tenants"].GetMetric() {
+		queues = append(queues, m.Label[0].GetValue())
+	}
+	if strings.Join(queues, ",") != "large" {
+		t.Errorf("queues with tenant series = %v, want [large]: plain has no named tenant, small is beyond --metrics-max-queues 1", queues)
+	}
+	wantValue(t, fams, "sluice_tenant_messages", map[string]string{"queue": "large", "tenant": "acme", "state": "visible"}, 3)
+}

@@ -284,7 +284,7 @@ func (s *Server) newHTTP() {
 }
 
 // registerMetrics registers one collector per area on the registry. The
-// tenants' and the Task Monitor's collectors register here too.
+// Task Monitor's collector registers here too.
 func (s *Server) registerMetrics(journals *metrics.Journals) error {
 	reporters := make([]journal.StatsReporter, len(s.journals))
 	for i, j := range s.journals {
@@ -294,6 +294,7 @@ func (s *Server) registerMetrics(journals *metrics.Journals) error {
 	for _, c := range []prometheus.Collector{
 		metrics.NewQueueCollector(s.engine, s.cfg.Metrics, s.log),
 		metrics.NewTopicCollector(s.engine, s.push, s.cfg.Metrics, s.log),
+		metrics.NewTenantCollector(s.engine, s.cfg.Metrics, s.log),
 		journals,
 		s.httpm,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{

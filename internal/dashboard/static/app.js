@@ -73,8 +73,14 @@
           }
         });
       });
-    } else { // one queue
+    } else { // one queue, and the page of its tenants' table
       fill(root, data);
+      (data.tenants || []).forEach(function (t) {
+        var tr = document.querySelector("tr[data-tenant=\"" + CSS.escape(t.tenant) + "\"]");
+        if (tr) {
+          fill(tr, t);
+        }
+      });
     }
   }
 
