@@ -21,6 +21,7 @@ import (
 
 	"github.com/sluicehq/sluice"
 	"github.com/sluicehq/sluice/internal/awswire"
+	"github.com/sluicehq/sluice/internal/metrics"
 )
 
 // Engine is what the handler needs of the queue engine; *engine.Engine
@@ -138,8 +139,15 @@ var actions = map[string]action{
 }
 
 // ServeAWS serves one SQS request.
+// It names the request's action in the HTTP metrics ("unknown" for an
+// action SQS does not have, so the label's values stay bounded).
 func (h *Handler) ServeAWS(w http.ResponseWriter, r *awswire.Request) {
 	act := actions[r.Action]
+	action := "unknown"
+	if act != nil {
+		action = r.Action
+	}
+	metrics.SetLabels(r.HTTP.Context(), "sqs", action)
 	if act == nil {
 		code := "InvalidAction"
 		if r.Protocol == awswire.JSON {
