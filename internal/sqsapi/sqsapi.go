@@ -33,7 +33,9 @@ type Engine interface {
 	UpdateQueue(ctx context.Context, name string, u sluice.QueueUpdate) (sluice.QueueConfig, error)
 	TagQueue(ctx context.Context, name string, tags map[string]string) error
 	UntagQueue(ctx context.Context, name string, keys []string) error
-	DeleteQueue(ctx context.Context, name string) error
+	// DeleteQueueInUse deletes a queue even while it is another queue's
+	// dead-letter queue, as SQS does.
+	DeleteQueueInUse(ctx context.Context, name string) error
 	PurgeQueue(ctx context.Context, name string) (int, error)
 	Send(ctx context.Context, queue string, msgs []sluice.SendInput) ([]sluice.SendResult, error)
 	Receive(ctx context.Context, queue string, opts sluice.ReceiveOptions) ([]sluice.Message, error)
