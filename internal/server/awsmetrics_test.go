@@ -60,6 +60,12 @@ func TestMetricsLabelAWSRequestsByAction(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+	// A form with no Action never reaches a service: "aws", "unrouted".
+	resp, err = http.Post(r.url+"/", "application/x-www-form-urlencoded", strings.NewReader("Version=2012-11-05"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
 
 	fams := scrape(t, r)
 	const requests = "sluice_http_requests_total"
@@ -69,6 +75,7 @@ func TestMetricsLabelAWSRequestsByAction(t *testing.T) {
 	wantValue(t, fams, requests, map[string]string{"api": "sqs", "action": "GetQueueUrl", "status": "400"}, 1)
 	wantValue(t, fams, requests, map[string]string{"api": "sqs", "action": "unknown", "status": "400"}, 1)
 	wantValue(t, fams, requests, map[string]string{"api": "sns", "action": "CreateTopic", "status": "200"}, 1)
+	wantValue(t, fams, requests, map[string]string{"api": "aws", "action": "unrouted", "status": "400"}, 1)
 	wantValue(t, fams, "sluice_http_request_duration_seconds", map[string]string{"api": "sqs", "action": "SendMessageBatch"}, 2)
 	if n, ok := value(fams, requests, map[string]string{"api": "dashboard"}); ok {
 		t.Errorf("%s{api=dashboard} = %v after AWS requests only, want no series", requests, n)
