@@ -66,7 +66,8 @@ const (
 // jitter. A zero field means the default.
 type TaskPolicy struct {
 	// MaxAttempts is how many times a task is delivered before it is dead
-	// (default 5, at most 1000). A lease that expires counts as an attempt.
+	// (default 5, at most 1000), or the queue's DeadLetter.MaxReceives when
+	// that is lower. A lease that expires counts as an attempt.
 	MaxAttempts int
 	// MinBackoff is the wait before the second attempt (default 1s); each
 	// later wait doubles, up to MaxBackoff (default 15m). The server waits

@@ -287,26 +287,39 @@ func (r *Request) Decode(v any) *Error {
 	return nil
 }
 
+// JSONAppender is a result with a hand-written JSON encoder, which Respond
+// uses instead of encoding/json. AppendJSON appends the result's JSON to b
+// and returns it; it must write what encoding/json would (with HTML
+// escaping off).
+type JSONAppender interface {
+	AppendJSON(b []byte) []byte
+}
+
 // Respond sends result, a struct with `json` and `query` tags, in the
 // request's protocol. A nil result sends an empty result.
 func (r *Request) Respond(w http.ResponseWriter, result any) {
 	h := w.Header()
 	h.Set("x-amzn-RequestId", r.RequestID)
-	var b bytes.Buffer
+	var body []byte
 	if r.Protocol == JSON {
-		if result == nil {
-			b.WriteString("{}")
-		} else {
+		switch res := result.(type) {
+		case nil:
+			body = []byte("{}")
+		case JSONAppender:
+			body = res.AppendJSON(nil)
+		default:
+			var b bytes.Buffer
 			enc := json.NewEncoder(&b)
 			enc.SetEscapeHTML(false)
 			if err := enc.Encode(result); err != nil {
 				r.Internal(w, fmt.Errorf("encoding the JSON response: %w", err))
 				return
 			}
-			b.Truncate(b.Len() - 1) // Encode's newline
+			body = b.Bytes()[:b.Len()-1] // without Encode's newline
 		}
 		h.Set("Content-Type", contentTypeJSON)
 	} else {
+		var b bytes.Buffer
 		b.WriteString(xmlHeader + "<" + r.Action + "Response xmlns=\"" + r.Service.XMLNamespace + "\">")
 		if result != nil {
 			b.WriteString("<" + r.Action + "Result>")
@@ -317,11 +330,12 @@ func (r *Request) Respond(w http.ResponseWriter, result any) {
 			b.WriteString("</" + r.Action + "Result>")
 		}
 		b.WriteString("<ResponseMetadata><RequestId>" + r.RequestID + "</RequestId></ResponseMetadata></" + r.Action + "Response>")
+		body = b.Bytes()
 		h.Set("Content-Type", contentTypeXML)
 	}
-	h.Set("Content-Length", strconv.Itoa(b.Len()))
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
-	w.Write(b.Bytes()) // an error means the client went away
+	w.Write(body) // an error means the client went away
 }
 
 // Fail sends e in the request's protocol.

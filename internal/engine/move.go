@@ -39,7 +39,7 @@ func (p *partition) deadLetter(q *queue, m *message) {
 		if m.task == nil {
 			m.task = &taskInfo{}
 		}
-		m.task.err = fmt.Sprintf("lease expired on attempt %d of %d", m.receives, q.cfg.Tasks.MaxAttempts)
+		m.task.err = fmt.Sprintf("lease expired on attempt %d of %d", m.receives, q.maxAttempts())
 	}
 	rec := recOf(m)
 	rec.source = q.cfg.Name

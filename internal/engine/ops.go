@@ -336,6 +336,15 @@ func (e *Engine) DeleteQueue(ctx context.Context, name string) error {
 	} else if user != "" {
 		return fmt.Errorf("%w: %s is the dead-letter queue of %s", sluice.ErrQueueInUse, name, user)
 	}
+	return e.DeleteQueueInUse(ctx, name)
+}
+
+// DeleteQueueInUse deletes a queue and every message in it even while other
+// queues name it as their dead-letter queue, as Amazon SQS's DeleteQueue
+// does. Their policies keep naming it; a message that would move there stays
+// in its queue instead and is delivered again (see deadLetter), until the
+// queue exists again or the policy changes.
+func (e *Engine) DeleteQueueInUse(ctx context.Context, name string) error {
 	p := e.partitionFor(name)
 	_, err := call(ctx, p, func(reply func(struct{}, error)) {
 		if err := e.writable(); err != nil {

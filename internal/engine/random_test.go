@@ -370,9 +370,9 @@ func randomRun(t *testing.T, seed uint64) {
 	}
 }
 
-// TestFailedMoveKeepsMessage removes a dead-letter queue behind its source's
-// back, so that dead-lettering fails, and checks that the message stays in
-// its FIFO group and is delivered again.
+// TestFailedMoveKeepsMessage deletes a dead-letter queue its source still
+// names (as SQS's DeleteQueue may), so that dead-lettering fails, and checks
+// that the message stays in its FIFO group and is delivered again.
 func TestFailedMoveKeepsMessage(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := &randomHarness{t: t, journals: []*memjournal.Journal{memjournal.New()}}
@@ -387,11 +387,12 @@ func TestFailedMoveKeepsMessage(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		p := h.e.partitions[0]
-		call(ctx, p, func(reply func(struct{}, error)) {
-			p.apply(&op{typ: opQueueDelete, queue: p.queues["gone.fifo"].id}, p.now())
-			reply(struct{}{}, nil)
-		})
+		if err := h.e.DeleteQueue(ctx, "gone.fifo"); !errors.Is(err, sluice.ErrQueueInUse) {
+			t.Fatalf("DeleteQueue(a dead-letter queue) = %v, want ErrQueueInUse", err)
+		}
+		if err := h.e.DeleteQueueInUse(ctx, "gone.fifo"); err != nil {
+			t.Fatalf("DeleteQueueInUse() = %v", err)
+		}
 		if _, err := h.e.Send(ctx, "src.fifo", []sluice.SendInput{{Body: []byte("x"), GroupID: "g"}}); err != nil {
 			t.Fatal(err)
 		}

@@ -274,10 +274,22 @@ func (q *queue) exhausted(m *message) bool {
 		return false
 	}
 	if q.cfg.Tasks != nil {
-		return int(m.receives) >= q.cfg.Tasks.MaxAttempts
+		return int(m.receives) >= q.maxAttempts()
 	}
 	dl := q.cfg.DeadLetter
 	return dl != nil && int(m.receives) >= dl.MaxReceives
+}
+
+// maxAttempts returns how many deliveries a task of tracked queue q gets:
+// its policy's MaxAttempts, or its dead-letter policy's MaxReceives when
+// that is lower, so that both limits hold (an SQS client sets the second
+// as the RedrivePolicy's maxReceiveCount).
+func (q *queue) maxAttempts() int {
+	n := q.cfg.Tasks.MaxAttempts
+	if dl := q.cfg.DeadLetter; dl != nil {
+		n = min(n, dl.MaxReceives)
+	}
+	return n
 }
 
 // finishOp returns the record that ends m as s. Its other details are m's,

@@ -136,7 +136,7 @@ func (e *Engine) FailTask(ctx context.Context, queue, receipt string, f sluice.T
 		}
 		now := p.now()
 		pol := q.cfg.Tasks
-		if f.Permanent || int(m.receives) >= pol.MaxAttempts {
+		if f.Permanent || int(m.receives) >= q.maxAttempts() {
 			// The attempt's details stay in memory only: the finish record
 			// written when the move completes carries them.
 			q.leaveState(m)

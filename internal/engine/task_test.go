@@ -174,6 +174,48 @@ func TestTaskDiesAfterAttempts(t *testing.T) {
 	})
 }
 
+// TestTaskDeadLetterMaxReceivesCaps checks that a tracked queue whose
+// dead-letter policy allows fewer receives than its task policy's attempts
+// dead-letters its tasks after the fewer, so both limits hold.
+func TestTaskDeadLetterMaxReceivesCaps(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := setup(t, 1, engine.Options{})
+		f.create(sluice.QueueConfig{Name: "jobs-dlq"})
+		f.create(sluice.QueueConfig{Name: "jobs", DeadLetter: &sluice.DeadLetterPolicy{Queue: "jobs-dlq", MaxReceives: 2},
+			Tasks: &sluice.TaskPolicy{MaxAttempts: 5}})
+		expiring := f.send("jobs", sluice.SendInput{Body: []byte("a")})[0].ID
+		for range 2 {
+			if got := f.receiveAs("jobs", "w", time.Second); len(got) != 1 {
+				t.Fatalf("Receive() = %v, want the task", got)
+			}
+			time.Sleep(2 * time.Second)
+		}
+		if got := f.receiveAs("jobs", "w", time.Second); len(got) != 0 {
+			t.Fatalf("third Receive() = %v, want nothing: max_receives is 2", got)
+		}
+		synctest.Wait()
+		s := f.status("jobs", expiring)
+		wantState(t, s, sluice.TaskDead, 2)
+		if s.LastError != "lease expired on attempt 2 of 2" || s.DeadLetterQueue != "jobs-dlq" {
+			t.Fatalf("dead status = %+v, want the lease expiry of attempt 2 of 2, in jobs-dlq", s)
+		}
+
+		// A failure on the last allowed receive is final too.
+		failing := f.send("jobs", sluice.SendInput{Body: []byte("b")})[0].ID
+		for range 2 {
+			got := f.receiveAs("jobs", "w", time.Minute)
+			if len(got) != 1 {
+				t.Fatalf("Receive() = %v, want the task", got)
+			}
+			if _, err := f.e.FailTask(t.Context(), "jobs", got[0].Receipt, sluice.TaskFailure{Error: "boom", RetryAfter: new(time.Duration)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		synctest.Wait()
+		wantState(t, f.status("jobs", failing), sluice.TaskDead, 2)
+	})
+}
+
 // TestTaskRetentionAndListing checks listing filters and cursors, expiry,
 // purges, and that finished statuses go after the retention.
 func TestTaskRetentionAndListing(t *testing.T) {

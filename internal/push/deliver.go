@@ -100,6 +100,14 @@ func (w *Worker) deliver(ctx context.Context, log *slog.Logger, t *engine.PushTa
 		w.stats.record(t.Subscription, t.Topic, Retried, took)
 		w.settle(sctx, log, t, m, delay, false)
 		log.Debug("push: delivery failed; will retry", append(attrs, "retry_in", delay)...)
+	case t.DeadLetter && m.ReceiveCount > t.Delivery.MaxAttempts:
+		// The move to the dead-letter queue failed (it was deleted, as the
+		// SQS API allows): the message stays, retried at the longest
+		// backoff rather than at once.
+		delay := t.Delivery.MaxBackoff
+		w.stats.record(t.Subscription, t.Topic, Retried, took)
+		w.settle(sctx, log, t, m, delay, false)
+		log.Warn("push: delivery failed after its last attempt and the dead-letter queue did not take it; will retry", append(attrs, "retry_in", delay)...)
 	case t.DeadLetter:
 		// The queue's dead-letter policy moves it on the next receive.
 		w.stats.record(t.Subscription, t.Topic, DeadLettered, took)

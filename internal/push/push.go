@@ -30,7 +30,9 @@
 // at once and the hidden queue's dead-letter policy (MaxReceives =
 // MaxAttempts) moves it there on the next receive, with its attributes and
 // receive count. Without one it is acknowledged and dropped, with a WARN
-// log naming the subscription, message, attempts and last error.
+// log naming the subscription, message, attempts and last error. If the move
+// fails (the dead-letter queue was deleted through the SQS API), the
+// message is delivered again and, failing, retried every MaxBackoff.
 //
 // DeliveryPolicy.MaxRate caps deliveries per second per subscription with a
 // token bucket holding one token: requests start at least 1/MaxRate apart.

@@ -498,6 +498,33 @@ func TestExhaustedDeliveries(t *testing.T) {
 		f.wantAttempts(sub.ID, map[push.Outcome]uint64{push.Retried: 2, push.DeadLettered: 1})
 	})
 
+	t.Run("dead-letter queue deleted", func(t *testing.T) {
+		// SQS's DeleteQueue may delete a subscription's dead-letter queue.
+		// The message then stays, retried at the longest backoff rather
+		// than in a tight loop.
+		slow := sluice.DeliveryPolicy{MaxAttempts: 2, MinBackoff: 10 * time.Millisecond, MaxBackoff: 10 * time.Second}
+		f := setup(t, push.Options{})
+		f.topic("t")
+		f.queue("undeliverable")
+		ep := newEndpoint(t, failing)
+		sub := f.subscribe(sluice.Subscription{Topic: "t", Endpoint: ep.URL, Confirmed: true, Delivery: slow, DeadLetterQueue: "undeliverable"})
+		if err := f.e.DeleteQueueInUse(t.Context(), "undeliverable"); err != nil {
+			t.Fatal(err)
+		}
+		f.publish("t", sluice.PublishInput{Body: []byte("kept")})
+		for range slow.MaxAttempts + 1 { // the last after the failed move
+			ep.next(t, 5*time.Second)
+		}
+		ep.none(t, 200*time.Millisecond)
+		eventually(t, 5*time.Second, "no WARN log of the retry after the failed move", func() bool {
+			_, ok := f.logs.find(slog.LevelWarn, "did not take it")
+			return ok
+		})
+		if st, err := f.e.Stats(t.Context(), f.target(sub.ID).Queue); err != nil || st.Visible+st.InFlight+st.Delayed != 1 {
+			t.Errorf("hidden queue stats = %+v, %v; want the message kept", st, err)
+		}
+	})
+
 	t.Run("dropped", func(t *testing.T) {
 		f := setup(t, push.Options{})
 		f.topic("t")

@@ -59,6 +59,9 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case awswire.IsAWS(r):
+			// The SQS and SNS handlers name their service and action;
+			// what the router refuses before them stays "aws".
+			metrics.SetLabels(r.Context(), "aws", "unrouted")
 			aws.ServeHTTP(w, r)
 		case r.URL.Path == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 			toUI.ServeHTTP(w, r)
@@ -175,7 +178,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 	})
 }
 
-// apiOf names the interface a request path belongs to, for metrics.
+// apiOf names the interface a request path belongs to, for metrics. AWS
+// requests, which share "/" and queue URLs, are named later by their
+// handlers.
 func apiOf(path string) string {
 	switch {
 	case strings.HasPrefix(path, "/v1/"):

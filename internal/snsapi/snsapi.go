@@ -17,6 +17,7 @@ import (
 
 	"github.com/sluicehq/sluice"
 	"github.com/sluicehq/sluice/internal/awswire"
+	"github.com/sluicehq/sluice/internal/metrics"
 )
 
 // Engine is what the handler needs of the engine; *engine.Engine implements it.
@@ -91,8 +92,15 @@ var actions = map[string]action{
 }
 
 // ServeAWS serves one SNS request.
+// It names the request's action in the HTTP metrics ("unknown" for an
+// action SNS does not have, so the label's values stay bounded).
 func (h *Handler) ServeAWS(w http.ResponseWriter, r *awswire.Request) {
 	act := actions[r.Action]
+	action := "unknown"
+	if act != nil {
+		action = r.Action
+	}
+	metrics.SetLabels(r.HTTP.Context(), "sns", action)
 	if act == nil {
 		r.Fail(w, &awswire.Error{Code: "InvalidAction", Status: http.StatusBadRequest,
 			Message: "The action " + r.Action + " is not valid for this endpoint."})

@@ -213,7 +213,9 @@ func (h *Handler) deleteQueue(r *awswire.Request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nil, h.engine.DeleteQueue(r.HTTP.Context(), name)
+	// As in SQS, a dead-letter queue can be deleted; its source queues'
+	// RedrivePolicy still names it, and their messages stay in them.
+	return nil, h.engine.DeleteQueueInUse(r.HTTP.Context(), name)
 }
 
 func (h *Handler) purgeQueue(r *awswire.Request) (any, error) {

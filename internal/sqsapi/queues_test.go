@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/sluicehq/sluice"
 )
 
 func TestQueueLifecycle(t *testing.T) {
@@ -177,4 +179,69 @@ func TestPermissions(t *testing.T) {
 	if p, ok := attrs.Attributes["Policy"]; ok {
 		t.Errorf("Policy after removing its only statement = %s, want none", p)
 	}
+}
+
+// SQS lets a dead-letter queue be deleted while a source queue names it.
+// The source's RedrivePolicy keeps naming it, and a message that would move
+// there stays in the source and is delivered again: nothing is lost. Once
+// the queue exists again, messages move to it.
+func TestDeleteDeadLetterQueue(t *testing.T) {
+	f := setup(t)
+	dlq := f.createQueue("work-dlq", nil)
+	policy := `{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:work-dlq","maxReceiveCount":1}`
+	src := f.createQueue("work", map[string]string{"VisibilityTimeout": "0", "RedrivePolicy": policy})
+
+	// The native API refuses; SQS does not.
+	if err := f.srv.Client.DeleteQueue(f.ctx, "work-dlq"); !errors.Is(err, sluice.ErrQueueInUse) {
+		t.Fatalf("native DeleteQueue(work-dlq) = %v, want ErrQueueInUse", err)
+	}
+	if _, err := f.sqs.DeleteQueue(f.ctx, &sqs.DeleteQueueInput{QueueUrl: &dlq}); err != nil {
+		t.Fatalf("DeleteQueue(work-dlq) = %v, want success as in SQS", err)
+	}
+	attrs, err := f.sqs.GetQueueAttributes(f.ctx, &sqs.GetQueueAttributesInput{QueueUrl: &src, AttributeNames: []types.QueueAttributeName{"RedrivePolicy"}})
+	if err != nil || attrs.Attributes["RedrivePolicy"] != policy {
+		t.Errorf("source RedrivePolicy = %v, %v; want %s still", attrs, err, policy)
+	}
+
+	receive := func() []types.Message {
+		t.Helper()
+		out, err := f.sqs.ReceiveMessage(f.ctx, &sqs.ReceiveMessageInput{QueueUrl: &src, MaxNumberOfMessages: 10,
+			MessageSystemAttributeNames: []types.MessageSystemAttributeName{"ApproximateReceiveCount"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out.Messages
+	}
+	if _, err := f.sqs.SendMessage(f.ctx, &sqs.SendMessageInput{QueueUrl: &src, MessageBody: aws.String("kept")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := receive(); len(got) != 1 {
+		t.Fatalf("first receive = %d messages, want 1", len(got))
+	}
+	// The second receive tries the move, which fails: the message stays
+	// and is delivered again.
+	var again []types.Message
+	waitFor(t, "the message to be delivered again", func() bool {
+		again = receive()
+		return len(again) == 1
+	})
+	if *again[0].Body != "kept" || again[0].Attributes["ApproximateReceiveCount"] != "2" {
+		t.Errorf("delivered again: %s, receive count %s; want kept, 2", *again[0].Body, again[0].Attributes["ApproximateReceiveCount"])
+	}
+	if _, err := f.sqs.DeleteMessage(f.ctx, &sqs.DeleteMessageInput{QueueUrl: &src, ReceiptHandle: again[0].ReceiptHandle}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Created again, the dead-letter queue receives new dead letters.
+	dlq = f.createQueue("work-dlq", nil)
+	if _, err := f.sqs.SendMessage(f.ctx, &sqs.SendMessageInput{QueueUrl: &src, MessageBody: aws.String("moved")}); err != nil {
+		t.Fatal(err)
+	}
+	if got := receive(); len(got) != 1 {
+		t.Fatalf("receive = %d messages, want 1", len(got))
+	}
+	if got := receive(); len(got) != 0 {
+		t.Errorf("receive over maxReceiveCount = %d messages, want 0: moved", len(got))
+	}
+	waitFor(t, "the dead letter", func() bool { return f.visible(dlq) == 1 })
 }

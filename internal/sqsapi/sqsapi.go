@@ -21,6 +21,7 @@ import (
 
 	"github.com/sluicehq/sluice"
 	"github.com/sluicehq/sluice/internal/awswire"
+	"github.com/sluicehq/sluice/internal/metrics"
 )
 
 // Engine is what the handler needs of the queue engine; *engine.Engine
@@ -32,7 +33,9 @@ type Engine interface {
 	UpdateQueue(ctx context.Context, name string, u sluice.QueueUpdate) (sluice.QueueConfig, error)
 	TagQueue(ctx context.Context, name string, tags map[string]string) error
 	UntagQueue(ctx context.Context, name string, keys []string) error
-	DeleteQueue(ctx context.Context, name string) error
+	// DeleteQueueInUse deletes a queue even while it is another queue's
+	// dead-letter queue, as SQS does.
+	DeleteQueueInUse(ctx context.Context, name string) error
 	PurgeQueue(ctx context.Context, name string) (int, error)
 	Send(ctx context.Context, queue string, msgs []sluice.SendInput) ([]sluice.SendResult, error)
 	Receive(ctx context.Context, queue string, opts sluice.ReceiveOptions) ([]sluice.Message, error)
@@ -138,8 +141,15 @@ var actions = map[string]action{
 }
 
 // ServeAWS serves one SQS request.
+// It names the request's action in the HTTP metrics ("unknown" for an
+// action SQS does not have, so the label's values stay bounded).
 func (h *Handler) ServeAWS(w http.ResponseWriter, r *awswire.Request) {
 	act := actions[r.Action]
+	action := "unknown"
+	if act != nil {
+		action = r.Action
+	}
+	metrics.SetLabels(r.HTTP.Context(), "sqs", action)
 	if act == nil {
 		code := "InvalidAction"
 		if r.Protocol == awswire.JSON {
