@@ -71,8 +71,10 @@ func Start(t testing.TB, opts Options) *Cluster {
 			s.Shutdown()
 			s.WaitForShutdown()
 		})
-		if !s.ReadyForConnections(10 * time.Second) {
-			t.Fatalf("natstest: server %d not ready", i+1)
+		// Generous: under -race on a loaded 2-core machine a server has
+		// been seen to take over 10 s to start listening.
+		if !s.ReadyForConnections(30 * time.Second) {
+			t.Fatalf("natstest: server %d not ready within 30s", i+1)
 		}
 		c.Servers = append(c.Servers, s)
 	}
