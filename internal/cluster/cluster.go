@@ -102,6 +102,7 @@ type Node struct {
 	cfg      Config
 	log      *slog.Logger
 	kv       jetstream.KeyValue
+	set      *settings     // tiers and server-wide tenant settings
 	renew    time.Duration // between renewals
 	stopWait time.Duration // without a successful renewal before stopping
 
@@ -179,6 +180,9 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		n.cfg.LeaseTTL, n.renew, n.stopWait = ttl, ttl/5, ttl/2
 	}
 	n.kv = kv
+	if n.set, err = openSettings(ctx, cfg.JetStream, cfg.Name, cfg.Replicas); err != nil {
+		return nil, err
+	}
 	return n, nil
 }
 
@@ -240,6 +244,9 @@ func (n *Node) Run(ctx context.Context) error {
 		wg.Wait()
 		n.deleteKey(nodeKey(n.cfg.NodeID), 0)
 	}()
+	wctx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	wg.Go(func() { n.set.watch(wctx, n) })
 	// Announce ourselves and give the others a renewal period to do the
 	// same, so that the first node up does not take every partition.
 	n.heartbeat(ctx)
@@ -252,7 +259,9 @@ func (n *Node) Run(ctx context.Context) error {
 		case <-ticker.C:
 		}
 		n.heartbeat(ctx)
-		if !first {
+		// A partition is served with the cluster's settings: not before
+		// they are known.
+		if !first && n.set.ready() {
 			n.acquire(ctx, &wg)
 		}
 	}

@@ -6,17 +6,9 @@ import (
 	"github.com/sluicehq/sluice"
 )
 
-// The task and tenant methods of the Router. Those about one queue go to
-// the queue's partition like the rest. Tiers and server-wide tenant
-// settings are kept by each engine for its own partitions, so a cluster
-// would need them replicated to every partition's engine; until it does,
-// they are refused here rather than applied to some partitions only.
-
-// errClusterWide is the error of the settings that cluster mode does not
-// keep yet.
-func errClusterWide(field string) error {
-	return sluice.Invalid(field, "tiers and server-wide tenant settings are not available in cluster mode yet; set tenant policies per queue")
-}
+// The task and per-queue tenant methods of the Router: those about one
+// queue go to the queue's partition like the rest. Tiers and server-wide
+// tenant settings are the cluster's (settings.go).
 
 func (r *Router) TaskStatus(ctx context.Context, queue, id string) (sluice.TaskStatus, error) {
 	t, err := r.on(ctx, queue)
@@ -62,34 +54,9 @@ func (r *Router) FailTask(ctx context.Context, queue, receipt string, f sluice.T
 	return t.remote.FailTask(ctx, queue, receipt, f)
 }
 
-func (r *Router) SetTier(ctx context.Context, tier sluice.Tier) (sluice.Tier, error) {
-	return sluice.Tier{}, errClusterWide("name")
-}
-
-func (r *Router) Tiers(ctx context.Context) ([]sluice.Tier, error) {
-	return nil, nil // none can be set
-}
-
-func (r *Router) SetTenant(ctx context.Context, c sluice.TenantConfig) (sluice.TenantConfig, error) {
-	if c.Queue == "" {
-		return sluice.TenantConfig{}, errClusterWide("queue")
-	}
-	if c.Tier != "" {
-		return sluice.TenantConfig{}, errClusterWide("tier")
-	}
-	t, err := r.on(ctx, c.Queue)
-	if err != nil {
-		return sluice.TenantConfig{}, err
-	}
-	if t.eng != nil {
-		return t.eng.SetTenant(ctx, c)
-	}
-	return t.remote.SetTenant(ctx, c)
-}
-
 func (r *Router) TenantConfigs(ctx context.Context, queue string) ([]sluice.TenantConfig, error) {
 	if queue == "" {
-		return nil, nil // none can be set
+		return r.tenantSettings(), nil
 	}
 	t, err := r.on(ctx, queue)
 	if err != nil {
@@ -117,7 +84,12 @@ func (r *Router) TenantConfigs(ctx context.Context, queue string) ([]sluice.Tena
 
 func (r *Router) TenantConfig(ctx context.Context, queue, tenant string) (sluice.TenantConfig, error) {
 	if queue == "" {
-		return sluice.TenantConfig{}, sluice.ErrTenantNotFound
+		for _, c := range r.tenantSettings() {
+			if c.Tenant == tenant {
+				return c, nil
+			}
+		}
+		return sluice.TenantConfig{Tenant: tenant}, nil
 	}
 	t, err := r.on(ctx, queue)
 	if err != nil {

@@ -24,7 +24,7 @@ func threeNodes(t *testing.T) (map[string]*running, map[int]string) {
 	nodes := make(map[string]*running)
 	for _, id := range []string{"a", "b", "c"} {
 		nodes[id] = start(t, server.Config{Cluster: &server.ClusterConfig{
-			NATS: nats.URL(), NodeID: id, Partitions: partitions, Replicas: 3, LeaseTTL: time.Second}})
+			NATS: nats.URL(), NodeID: id, Partitions: partitions, Replicas: 3, LeaseTTL: 2 * time.Second}})
 	}
 	js, err := jetstream.New(nats.Connect(t))
 	if err != nil {
@@ -61,6 +61,19 @@ func threeNodes(t *testing.T) (map[string]*running, map[int]string) {
 		})
 	}
 	return nodes, owners
+}
+
+// retry retries f, for up to 10 seconds, while it fails because a
+// partition is moving (a loaded machine may miss a lease renewal).
+func retry(t *testing.T, what string, f func() error) {
+	t.Helper()
+	eventually(t, 10*time.Second, what, func() error {
+		err := f()
+		if err != nil && !errors.Is(err, sluice.ErrUnavailable) && !errors.Is(err, sluice.ErrClosed) {
+			t.Fatalf("%s error = %v", what, err)
+		}
+		return err
+	})
 }
 
 // others returns the two nodes that are not owner, in id order.
@@ -155,5 +168,55 @@ func TestClusterTasksAndTenants(t *testing.T) {
 	}
 	if _, err := x.client.SetTenant(ctx, sluice.TenantConfig{Queue: "missing", Tenant: "acme", Policy: pol}); !errors.Is(err, sluice.ErrQueueNotFound) {
 		t.Errorf("SetTenant(missing queue) error = %v, want ErrQueueNotFound", err)
+	}
+}
+
+// TestClusterTiers sets a tier and a server-wide tenant setting through
+// different nodes and shows that they govern the tenant in queues of every
+// partition, seen through every node.
+func TestClusterTiers(t *testing.T) {
+	nodes, owners := threeNodes(t)
+	ctx := t.Context()
+	queues := []string{queueOn(0, 3), queueOn(1, 3), queueOn(2, 3)}
+	for _, q := range queues {
+		retry(t, "CreateQueue("+q+")", func() error {
+			_, err := nodes["a"].client.CreateQueue(ctx, sluice.QueueConfig{Name: q})
+			return err
+		})
+		retry(t, "Send("+q+")", func() error {
+			_, err := nodes["c"].client.Send(ctx, q, sluice.SendInput{Body: []byte("x"), Tenant: "acme"})
+			return err
+		})
+	}
+	gold := sluice.Tier{Name: "gold", Policy: sluice.TenantPolicy{Weight: 5}}
+	if _, err := nodes["b"].client.SetTier(ctx, gold); err != nil {
+		t.Fatalf("SetTier() error = %v", err)
+	}
+	if _, err := nodes["c"].client.SetTenant(ctx, sluice.TenantConfig{Tenant: "acme", Tier: "gold", Policy: sluice.TenantPolicy{MaxInFlight: 4}}); err != nil {
+		t.Fatalf("SetTenant(server-wide) error = %v", err)
+	}
+	want := sluice.TenantPolicy{Weight: 5, Burst: 0, MaxInFlight: 4}
+	for id, n := range nodes {
+		tiers, err := n.client.Tiers(ctx)
+		if err != nil || len(tiers) != 1 || tiers[0] != gold {
+			t.Errorf("Tiers() through %s = %v, %v, want [%v]", id, tiers, err, gold)
+		}
+		for _, q := range queues {
+			eventually(t, 5*time.Second, fmt.Sprintf("acme's policy in %s through %s", q, id), func() error {
+				_, st, err := n.client.QueueTenant(ctx, q, "acme")
+				if err == nil && (st.Tier != "gold" || st.Policy != want) {
+					err = fmt.Errorf("tier %q, policy %+v, want gold and %+v", st.Tier, st.Policy, want)
+				}
+				return err
+			})
+		}
+	}
+	// A queue's own setting may name the tier, through a non-owner.
+	x, _ := others(nodes, owners[0])
+	if _, err := x.client.SetTenant(ctx, sluice.TenantConfig{Queue: queues[0], Tenant: "beta", Tier: "gold"}); err != nil {
+		t.Fatalf("SetTenant(queue, tier gold) through a non-owner error = %v", err)
+	}
+	if _, err := x.client.SetTenant(ctx, sluice.TenantConfig{Tenant: "beta", Tier: "platinum"}); !errors.Is(err, sluice.ErrTierNotFound) {
+		t.Errorf("SetTenant(unknown tier) error = %v, want ErrTierNotFound", err)
 	}
 }
