@@ -192,11 +192,24 @@ func (n *Node) Partition(name string) int {
 }
 
 // Partition returns the partition, of count, that holds the named queue or
-// topic.
+// topic: the FNV-1a hash of its placement key (PlacementKey) modulo count.
 func Partition(name string, count int) int {
 	h := fnv.New32a()
-	h.Write([]byte(name))
+	h.Write([]byte(PlacementKey(name)))
 	return int(h.Sum32() % uint32(count))
+}
+
+// PlacementKey returns what places a queue or topic on a partition: its
+// name without the ".fifo" suffix, cut before the first "__" when that
+// leaves something. Names that share a key share a partition, which work
+// that crosses queues needs: "orders", "orders__dlq" and the topic
+// "orders__events" are served together.
+func PlacementKey(name string) string {
+	key := strings.TrimSuffix(name, ".fifo")
+	if before, _, ok := strings.Cut(key, "__"); ok && before != "" {
+		key = before
+	}
+	return key
 }
 
 // Engine returns the engine serving partition p, or ErrNotOwner. The engine

@@ -168,6 +168,9 @@ func (r *Router) on(ctx context.Context, name string) (target, error) {
 func (r *Router) Ready() error { return nil }
 
 func (r *Router) CreateQueue(ctx context.Context, cfg sluice.QueueConfig) (sluice.QueueConfig, bool, error) {
+	if err := r.checkQueuePlacement(cfg.Name, cfg.DeadLetter); err != nil {
+		return sluice.QueueConfig{}, false, err
+	}
 	t, err := r.on(ctx, cfg.Name)
 	if err != nil {
 		return sluice.QueueConfig{}, false, err
@@ -191,6 +194,9 @@ func (r *Router) GetQueue(ctx context.Context, name string) (sluice.QueueConfig,
 }
 
 func (r *Router) UpdateQueue(ctx context.Context, name string, u sluice.QueueUpdate) (sluice.QueueConfig, error) {
+	if err := r.checkQueuePlacement(name, u.DeadLetter); err != nil {
+		return sluice.QueueConfig{}, err
+	}
 	t, err := r.on(ctx, name)
 	if err != nil {
 		return sluice.QueueConfig{}, err
@@ -337,6 +343,11 @@ func (r *Router) Stats(ctx context.Context, queue string) (sluice.QueueStats, er
 }
 
 func (r *Router) Redrive(ctx context.Context, queue string, opts sluice.RedriveOptions) (int, error) {
+	// Without a destination, messages return to their source queues,
+	// which share the dead-letter queue's partition (checkQueuePlacement).
+	if err := r.colocated("destination", queue, opts.Destination); err != nil {
+		return 0, err
+	}
 	t, err := r.on(ctx, queue)
 	if err != nil {
 		return 0, err
@@ -415,6 +426,9 @@ func (r *Router) Publish(ctx context.Context, topic string, msgs []sluice.Publis
 }
 
 func (r *Router) Subscribe(ctx context.Context, s sluice.Subscription) (sluice.Subscription, error) {
+	if err := r.checkSubscriptionPlacement(s); err != nil {
+		return sluice.Subscription{}, err
+	}
 	t, err := r.on(ctx, s.Topic)
 	if err != nil {
 		return sluice.Subscription{}, err
@@ -447,6 +461,11 @@ func (r *Router) onSubscription(ctx context.Context, id string) (target, error) 
 }
 
 func (r *Router) UpdateSubscription(ctx context.Context, id string, u sluice.SubscriptionUpdate) (sluice.Subscription, error) {
+	if topic, _, _ := strings.Cut(id, "/"); u.DeadLetterQueue != nil {
+		if err := r.colocated("dead_letter_queue", topic, *u.DeadLetterQueue); err != nil {
+			return sluice.Subscription{}, err
+		}
+	}
 	t, err := r.onSubscription(ctx, id)
 	if err != nil {
 		return sluice.Subscription{}, err

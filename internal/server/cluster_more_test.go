@@ -3,6 +3,7 @@ package server_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -218,5 +219,95 @@ func TestClusterTiers(t *testing.T) {
 	}
 	if _, err := x.client.SetTenant(ctx, sluice.TenantConfig{Tenant: "beta", Tier: "platinum"}); !errors.Is(err, sluice.ErrTierNotFound) {
 		t.Errorf("SetTenant(unknown tier) error = %v, want ErrTierNotFound", err)
+	}
+}
+
+// nameOff returns a queue name whose partition, of 3, is not name's.
+func nameOff(name string) string {
+	for i := 0; ; i++ {
+		if other := fmt.Sprintf("z%d", i); cluster.Partition(other, 3) != cluster.Partition(name, 3) {
+			return other
+		}
+	}
+}
+
+// wantPlacement fails the test unless err is an invalid argument naming
+// field that says the names must share a partition.
+func wantPlacement(t *testing.T, what string, err error, field string) {
+	t.Helper()
+	var inv *sluice.InvalidArgumentError
+	if !errors.As(err, &inv) || inv.Field != field || !strings.Contains(inv.Reason, "must share a partition") {
+		t.Errorf("%s error = %v, want an invalid %s saying they must share a partition", what, err, field)
+	}
+}
+
+// TestClusterPlacement shows that queues and topics sharing a placement key
+// dead-letter, redrive and fan out through any node, and that a setting that
+// would make such work cross partitions is refused, naming the field.
+func TestClusterPlacement(t *testing.T) {
+	nodes, owners := threeNodes(t)
+	ctx := t.Context()
+	const queue, dlq, topic = "orders", "orders__dlq", "orders__events"
+	x, y := others(nodes, owners[cluster.Partition(queue, 3)])
+
+	if _, err := x.client.CreateQueue(ctx, sluice.QueueConfig{Name: dlq}); err != nil {
+		t.Fatalf("CreateQueue(%s) error = %v", dlq, err)
+	}
+	if _, err := x.client.CreateQueue(ctx, sluice.QueueConfig{Name: queue, DeadLetter: &sluice.DeadLetterPolicy{Queue: dlq, MaxReceives: 1}}); err != nil {
+		t.Fatalf("CreateQueue(%s with dead-letter queue %s) error = %v", queue, dlq, err)
+	}
+	if _, err := x.client.CreateTopic(ctx, sluice.TopicConfig{Name: topic}); err != nil {
+		t.Fatalf("CreateTopic() error = %v", err)
+	}
+	if _, err := y.client.Subscribe(ctx, sluice.Subscription{Topic: topic, Protocol: sluice.ProtocolQueue, Endpoint: queue, Raw: true}); err != nil {
+		t.Fatalf("Subscribe(%s to %s) error = %v", queue, topic, err)
+	}
+	if res, err := y.client.Publish(ctx, topic, sluice.PublishInput{Body: []byte("order 1")}); err != nil || res.Deliveries != 1 {
+		t.Fatalf("Publish() = %+v, %v, want one delivery", res, err)
+	}
+	// Received once, returned: the second receive dead-letters it.
+	msgs, err := x.client.Receive(ctx, queue, sluice.ReceiveOptions{Max: 1})
+	if err != nil || len(msgs) != 1 || string(msgs[0].Body) != "order 1" {
+		t.Fatalf("Receive(%s) = %+v, %v, want the published copy", queue, msgs, err)
+	}
+	if err := y.client.ChangeVisibility(ctx, queue, msgs[0].Receipt, 0); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "dead-lettering", func() error {
+		if msgs, err := y.client.Receive(ctx, queue, sluice.ReceiveOptions{Max: 1}); err != nil || len(msgs) != 0 {
+			return fmt.Errorf("receive from %s = %d messages, %v", queue, len(msgs), err)
+		}
+		st, err := x.client.Stats(ctx, dlq)
+		if err == nil && st.Visible != 1 {
+			err = fmt.Errorf("%s holds %d visible messages", dlq, st.Visible)
+		}
+		return err
+	})
+	if n, err := y.client.Redrive(ctx, dlq, sluice.RedriveOptions{}); err != nil || n != 1 {
+		t.Fatalf("Redrive(%s) = %d, %v, want 1", dlq, n, err)
+	}
+	msgs, err = x.client.Receive(ctx, queue, sluice.ReceiveOptions{Max: 10})
+	if err != nil || len(msgs) != 1 || string(msgs[0].Body) != "order 1" {
+		t.Errorf("Receive(%s) after the redrive = %+v, %v, want the message back", queue, msgs, err)
+	}
+
+	// Across partitions: refused before anything is written.
+	far := nameOff(queue)
+	if _, err := x.client.CreateQueue(ctx, sluice.QueueConfig{Name: far}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = y.client.CreateQueue(ctx, sluice.QueueConfig{Name: "orders__retry", DeadLetter: &sluice.DeadLetterPolicy{Queue: far, MaxReceives: 3}})
+	wantPlacement(t, "CreateQueue(dead-letter queue on another partition)", err, "dead_letter.queue")
+	if _, err := y.client.GetQueue(ctx, "orders__retry"); !errors.Is(err, sluice.ErrQueueNotFound) {
+		t.Errorf("GetQueue(refused queue) error = %v, want ErrQueueNotFound", err)
+	}
+	_, err = y.client.UpdateQueue(ctx, queue, sluice.QueueUpdate{DeadLetter: &sluice.DeadLetterPolicy{Queue: far, MaxReceives: 3}})
+	wantPlacement(t, "UpdateQueue(dead-letter queue on another partition)", err, "dead_letter.queue")
+	_, err = x.client.Redrive(ctx, dlq, sluice.RedriveOptions{Destination: far})
+	wantPlacement(t, "Redrive(destination on another partition)", err, "destination")
+	_, err = x.client.Subscribe(ctx, sluice.Subscription{Topic: topic, Protocol: sluice.ProtocolQueue, Endpoint: far})
+	wantPlacement(t, "Subscribe(queue on another partition)", err, "endpoint")
+	if q, err := x.client.GetQueue(ctx, queue); err != nil || q.DeadLetter == nil || q.DeadLetter.Queue != dlq {
+		t.Errorf("GetQueue(%s) after a refused update = %+v, %v, want its dead-letter queue kept", queue, q, err)
 	}
 }
