@@ -536,12 +536,39 @@ func gather[T any](ctx context.Context, r *Router, limit int, key func(T) string
 	return all, nil
 }
 
+// maxPage is the largest page the native API lists.
+const maxPage = 1000
+
+// pages lists an owner's items page by page, as the native API caps a page
+// at maxPage: until it has limit items (1000, as the engine, when limit is
+// not positive) or the owner has no more. list returns a page and the
+// cursor of the next.
+func pages[T any](limit int, after string, list func(after string, limit int) ([]T, string, error)) ([]T, error) {
+	if limit <= 0 {
+		limit = maxPage
+	}
+	var out []T
+	for {
+		items, next, err := list(after, min(limit-len(out), maxPage))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, items...)
+		if next == "" || len(out) >= limit {
+			return out, nil
+		}
+		after = next
+	}
+}
+
 func (r *Router) ListQueues(ctx context.Context, prefix, after string, limit int) ([]sluice.QueueConfig, error) {
 	return gather(ctx, r, limit, func(q sluice.QueueConfig) string { return q.Name },
 		func(e *engine.Engine) ([]sluice.QueueConfig, error) { return e.ListQueues(ctx, prefix, after, limit) },
 		func(c *client.Client) ([]sluice.QueueConfig, error) {
-			page, err := c.ListQueues(ctx, client.ListOptions{Prefix: prefix, After: after, Limit: limit})
-			return page.Queues, err
+			return pages(limit, after, func(after string, limit int) ([]sluice.QueueConfig, string, error) {
+				page, err := c.ListQueues(ctx, client.ListOptions{Prefix: prefix, After: after, Limit: limit})
+				return page.Queues, page.Next, err
+			})
 		})
 }
 
@@ -549,8 +576,10 @@ func (r *Router) ListTopics(ctx context.Context, prefix, after string, limit int
 	return gather(ctx, r, limit, func(t sluice.TopicConfig) string { return t.Name },
 		func(e *engine.Engine) ([]sluice.TopicConfig, error) { return e.ListTopics(ctx, prefix, after, limit) },
 		func(c *client.Client) ([]sluice.TopicConfig, error) {
-			page, err := c.ListTopics(ctx, client.ListOptions{Prefix: prefix, After: after, Limit: limit})
-			return page.Topics, err
+			return pages(limit, after, func(after string, limit int) ([]sluice.TopicConfig, string, error) {
+				page, err := c.ListTopics(ctx, client.ListOptions{Prefix: prefix, After: after, Limit: limit})
+				return page.Topics, page.Next, err
+			})
 		})
 }
 
@@ -563,15 +592,19 @@ func (r *Router) ListSubscriptions(ctx context.Context, topic, after string, lim
 		if t.eng != nil {
 			return t.eng.ListSubscriptions(ctx, topic, after, limit)
 		}
-		page, err := t.remote.ListSubscriptions(ctx, topic, client.ListOptions{After: after, Limit: limit})
-		return page.Subscriptions, err
+		return pages(limit, after, func(after string, limit int) ([]sluice.Subscription, string, error) {
+			page, err := t.remote.ListSubscriptions(ctx, topic, client.ListOptions{After: after, Limit: limit})
+			return page.Subscriptions, page.Next, err
+		})
 	}
 	return gather(ctx, r, limit, func(s sluice.Subscription) string { return s.ID },
 		func(e *engine.Engine) ([]sluice.Subscription, error) {
 			return e.ListSubscriptions(ctx, "", after, limit)
 		},
 		func(c *client.Client) ([]sluice.Subscription, error) {
-			page, err := c.ListSubscriptions(ctx, "", client.ListOptions{After: after, Limit: limit})
-			return page.Subscriptions, err
+			return pages(limit, after, func(after string, limit int) ([]sluice.Subscription, string, error) {
+				page, err := c.ListSubscriptions(ctx, "", client.ListOptions{After: after, Limit: limit})
+				return page.Subscriptions, page.Next, err
+			})
 		})
 }

@@ -15,9 +15,13 @@ import (
 
 	"github.com/sluicehq/sluice/internal/cluster"
 	"github.com/sluicehq/sluice/internal/nativeapi"
+	"github.com/sluicehq/sluice/internal/sqsapi"
 )
 
-var _ nativeapi.Engine = (*cluster.Router)(nil)
+var (
+	_ nativeapi.Engine = (*cluster.Router)(nil)
+	_ sqsapi.Engine    = (*cluster.Router)(nil)
+)
 
 // clusterCore runs a cluster node; it is ready while connected to NATS.
 type clusterCore struct {
@@ -38,7 +42,8 @@ var unsafeID = regexp.MustCompile(`[^A-Za-z0-9_-]`)
 
 // joinCluster connects to NATS, binds the listener (its address is
 // published with the node's leases) and prepares the cluster node and the
-// router the API calls. The push worker does not run in cluster mode.
+// router the native API and the SQS API call. The push worker, SNS, the
+// Task Monitor and the dashboard do not run in cluster mode yet.
 func (s *Server) joinCluster(ctx context.Context) error {
 	cc := s.cfg.Cluster
 	if cc.NATS == "" {
@@ -88,7 +93,9 @@ func (s *Server) joinCluster(ctx context.Context) error {
 		return err
 	}
 	s.core = clusterCore{node: node, nc: s.nc}
-	s.api = cluster.NewRouter(node)
+	router := cluster.NewRouter(node)
+	s.api = router
+	s.sqs = sqsapi.New(router, sqsapi.Options{AWS: s.awsConfig(), Limits: s.cfg.Limits, Logger: s.log})
 	s.log.Info("joined cluster", "nats", cc.NATS, "node", id, "addr", addr)
 	return nil
 }

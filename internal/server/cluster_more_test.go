@@ -311,3 +311,6 @@ func TestClusterPlacement(t *testing.T) {
 		t.Errorf("GetQueue(%s) after a refused update = %+v, %v, want its dead-letter queue kept", queue, q, err)
 	}
 }
+
+// partitionOf returns the partition, of 3, of the named queue or topic.
+func partitionOf(name string) int { return cluster.Partition(name, 3) }

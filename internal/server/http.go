@@ -49,7 +49,11 @@ func (s *Server) routes() http.Handler {
 	}))
 	var aws http.Handler = http.NotFoundHandler()
 	if s.sqs != nil {
-		aws = awswire.NewRouter(awswire.RouterOptions{Logger: s.log, MaxRequestBytes: awsMaxRequestBytes(s.cfg.Limits)}, s.sqs.Service(), s.sns.Service())
+		services := []awswire.Service{s.sqs.Service()}
+		if s.sns != nil { // not in cluster mode yet
+			services = append(services, s.sns.Service())
+		}
+		aws = awswire.NewRouter(awswire.RouterOptions{Logger: s.log, MaxRequestBytes: awsMaxRequestBytes(s.cfg.Limits)}, services...)
 	}
 	toUI := http.NotFoundHandler()
 	if s.ui != nil {

@@ -144,7 +144,8 @@ type Server struct {
 	nc       *nats.Conn       // cluster mode's connection
 
 	// The parts that need the whole engine in this process; nil in
-	// cluster mode, which does not run them yet.
+	// cluster mode, which does not run them yet (but for sqs, which runs
+	// over the cluster's router).
 	push    *push.Worker
 	sqs     *sqsapi.Handler
 	sns     *snsapi.Handler

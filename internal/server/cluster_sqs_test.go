@@ -1,0 +1,70 @@
+package server_test
+
+import (
+	"net/http"
+	"testing"
+
+	"errors"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/smithy-go"
+)
+
+func sqsClient(url string) *sqs.Client {
+	return sqs.New(sqs.Options{
+		Region:           "us-east-1",
+		BaseEndpoint:     aws.String(url),
+		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
+		RetryMaxAttempts: 1,
+		HTTPClient:       &http.Client{},
+	})
+}
+
+// TestClusterSQS drives a cluster with the AWS SDK: a queue created through
+// one node that does not serve it, a message sent through the other
+// non-owner and received and deleted through the owner; a redrive policy
+// across partitions is refused with InvalidParameterValue.
+func TestClusterSQS(t *testing.T) {
+	nodes, owners := threeNodes(t)
+	ctx := t.Context()
+	const name = "jobs"
+	owner := nodes[owners[partitionOf(name)]]
+	x, y := others(nodes, owners[partitionOf(name)])
+	cx, cy, co := sqsClient(x.url), sqsClient(y.url), sqsClient(owner.url)
+
+	created, err := cx.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name)})
+	if err != nil {
+		t.Fatalf("CreateQueue through a non-owner error = %v", err)
+	}
+	got, err := cy.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(name)})
+	if err != nil {
+		t.Fatalf("GetQueueUrl through the other non-owner error = %v", err)
+	}
+	if _, err := cy.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: got.QueueUrl, MessageBody: aws.String("hello")}); err != nil {
+		t.Fatalf("SendMessage through a non-owner error = %v", err)
+	}
+	out, err := co.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: created.QueueUrl, MaxNumberOfMessages: 10})
+	if err != nil || len(out.Messages) != 1 || *out.Messages[0].Body != "hello" {
+		t.Fatalf("ReceiveMessage through the owner = %+v, %v, want hello", out, err)
+	}
+	if _, err := cx.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: created.QueueUrl, ReceiptHandle: out.Messages[0].ReceiptHandle}); err != nil {
+		t.Fatalf("DeleteMessage through a non-owner error = %v", err)
+	}
+	list, err := cy.ListQueues(ctx, &sqs.ListQueuesInput{})
+	if err != nil || len(list.QueueUrls) != 1 {
+		t.Errorf("ListQueues through a non-owner = %+v, %v, want one queue", list, err)
+	}
+
+	far := nameOff(name)
+	if _, err := cx.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(far)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = cy.SetQueueAttributes(ctx, &sqs.SetQueueAttributesInput{QueueUrl: created.QueueUrl, Attributes: map[string]string{
+		"RedrivePolicy": `{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:` + far + `","maxReceiveCount":"3"}`,
+	}})
+	var ae smithy.APIError
+	if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidParameterValue" {
+		t.Errorf("SetQueueAttributes(RedrivePolicy on another partition) error = %v, want InvalidParameterValue", err)
+	}
+}
