@@ -86,6 +86,8 @@ type Config struct {
 	LeaseTTL time.Duration
 	// Limits bound what clients may send.
 	Limits sluice.Limits
+	// TopicARN is the engines' engine.Options.TopicARN.
+	TopicARN func(name string) string
 	// Logger receives the node's logs (default: discarded).
 	Logger *slog.Logger
 	// OnChange, if set, is called when the node starts serving a partition

@@ -84,6 +84,7 @@ func (n *Node) takeOver(ctx context.Context, p int, wg *sync.WaitGroup) bool {
 		Journals: []journal.Journal{watched{Journal: j, onErr: onErr}},
 		Limits:   n.cfg.Limits,
 		Logger:   n.log.With("partition", p),
+		TopicARN: n.cfg.TopicARN,
 	})
 	if err != nil {
 		j.Close()
