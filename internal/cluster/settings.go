@@ -272,14 +272,7 @@ func (r *Router) Tiers(ctx context.Context) ([]sluice.Tier, error) {
 
 func (r *Router) SetTenant(ctx context.Context, c sluice.TenantConfig) (sluice.TenantConfig, error) {
 	if c.Queue != "" {
-		t, err := r.on(ctx, c.Queue)
-		if err != nil {
-			return sluice.TenantConfig{}, err
-		}
-		if t.eng != nil {
-			return t.eng.SetTenant(ctx, c)
-		}
-		return t.remote.SetTenant(ctx, c)
+		return r.setQueueTenant(ctx, c)
 	}
 	if err := engine.CheckTenant(r.n.cfg.Limits, c); err != nil {
 		return c, err
@@ -308,4 +301,34 @@ func (r *Router) tenantSettings() []sluice.TenantConfig {
 		out = append(out, s.tenants[name])
 	}
 	return out
+}
+
+// setQueueTenant sets a tenant's setting in one queue on the queue's owner.
+// A tier this node knows may not have reached the owner's engine yet (it
+// applies the bucket's changes as its watch delivers them): the owner's
+// ErrTierNotFound is then retried for a moment.
+func (r *Router) setQueueTenant(ctx context.Context, c sluice.TenantConfig) (sluice.TenantConfig, error) {
+	r.n.set.mu.Lock()
+	_, known := r.n.set.tiers[c.Tier]
+	r.n.set.mu.Unlock()
+	for try := 0; ; try++ {
+		t, err := r.on(ctx, c.Queue)
+		if err != nil {
+			return sluice.TenantConfig{}, err
+		}
+		var out sluice.TenantConfig
+		if t.eng != nil {
+			out, err = t.eng.SetTenant(ctx, c)
+		} else {
+			out, err = t.remote.SetTenant(ctx, c)
+		}
+		if !known || !errors.Is(err, sluice.ErrTierNotFound) || try == 40 {
+			return out, err
+		}
+		select {
+		case <-time.After(50 * time.Millisecond):
+		case <-ctx.Done():
+			return sluice.TenantConfig{}, ctx.Err()
+		}
+	}
 }

@@ -217,6 +217,19 @@ func TestClusterTiers(t *testing.T) {
 	if _, err := x.client.SetTenant(ctx, sluice.TenantConfig{Queue: queues[0], Tenant: "beta", Tier: "gold"}); err != nil {
 		t.Fatalf("SetTenant(queue, tier gold) through a non-owner error = %v", err)
 	}
+	// A tier just set through one node may be named at once through
+	// another, in a queue a third serves.
+	y, _ := others(nodes, owners[1])
+	if _, err := y.client.SetTier(ctx, sluice.Tier{Name: "silver", Policy: sluice.TenantPolicy{Weight: 2}}); err != nil {
+		t.Fatal(err)
+	}
+	z, _ := others(nodes, owners[1])
+	if z == y {
+		_, z = others(nodes, owners[1])
+	}
+	if _, err := z.client.SetTenant(ctx, sluice.TenantConfig{Queue: queues[1], Tenant: "gamma", Tier: "silver"}); err != nil {
+		t.Errorf("SetTenant(queue, a tier just set elsewhere) error = %v", err)
+	}
 	if _, err := x.client.SetTenant(ctx, sluice.TenantConfig{Tenant: "beta", Tier: "platinum"}); !errors.Is(err, sluice.ErrTierNotFound) {
 		t.Errorf("SetTenant(unknown tier) error = %v, want ErrTierNotFound", err)
 	}
