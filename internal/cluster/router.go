@@ -381,6 +381,17 @@ func (r *Router) GetTopic(ctx context.Context, name string) (sluice.TopicConfig,
 	return t.remote.GetTopic(ctx, name)
 }
 
+func (r *Router) UpdateTopic(ctx context.Context, name string, u sluice.TopicUpdate) (sluice.TopicConfig, error) {
+	t, err := r.on(ctx, name)
+	if err != nil {
+		return sluice.TopicConfig{}, err
+	}
+	if t.eng != nil {
+		return t.eng.UpdateTopic(ctx, name, u)
+	}
+	return t.remote.UpdateTopic(ctx, name, u)
+}
+
 func (r *Router) TagTopic(ctx context.Context, name string, tags map[string]string) error {
 	t, err := r.on(ctx, name)
 	if err != nil {

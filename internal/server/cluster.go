@@ -16,12 +16,14 @@ import (
 	"github.com/sluicehq/sluice/internal/cluster"
 	"github.com/sluicehq/sluice/internal/nativeapi"
 	"github.com/sluicehq/sluice/internal/push"
+	"github.com/sluicehq/sluice/internal/snsapi"
 	"github.com/sluicehq/sluice/internal/sqsapi"
 )
 
 var (
 	_ nativeapi.Engine = (*cluster.Router)(nil)
 	_ sqsapi.Engine    = (*cluster.Router)(nil)
+	_ snsapi.Engine    = (*cluster.Router)(nil)
 	_ push.Engine      = (*cluster.Local)(nil)
 )
 
@@ -44,9 +46,9 @@ var unsafeID = regexp.MustCompile(`[^A-Za-z0-9_-]`)
 
 // joinCluster connects to NATS, binds the listener (its address is
 // published with the node's leases) and prepares the cluster node and the
-// router the native API and the SQS API call, and the push worker over the
-// partitions the node serves. SNS, the Task Monitor and the dashboard do
-// not run in cluster mode yet.
+// router the native, SQS and SNS APIs call, and the push worker over the
+// partitions the node serves. The Task Monitor and the dashboard do not
+// run in cluster mode yet.
 func (s *Server) joinCluster(ctx context.Context) error {
 	cc := s.cfg.Cluster
 	if cc.NATS == "" {
@@ -100,6 +102,7 @@ func (s *Server) joinCluster(ctx context.Context) error {
 	router := cluster.NewRouter(node)
 	s.api = router
 	s.sqs = sqsapi.New(router, sqsapi.Options{AWS: s.awsConfig(), Limits: s.cfg.Limits, Logger: s.log})
+	s.sns = snsapi.New(router, snsapi.Options{AWS: s.awsConfig(), Logger: s.log})
 	// Each node pushes the HTTP subscriptions of the partitions it serves.
 	s.push = push.New(node.Local(), push.Options{
 		HTTPClient: s.cfg.PushClient,

@@ -50,7 +50,7 @@ func (s *Server) routes() http.Handler {
 	var aws http.Handler = http.NotFoundHandler()
 	if s.sqs != nil {
 		services := []awswire.Service{s.sqs.Service()}
-		if s.sns != nil { // not in cluster mode yet
+		if s.sns != nil {
 			services = append(services, s.sns.Service())
 		}
 		aws = awswire.NewRouter(awswire.RouterOptions{Logger: s.log, MaxRequestBytes: awsMaxRequestBytes(s.cfg.Limits)}, services...)

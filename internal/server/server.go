@@ -143,9 +143,9 @@ type Server struct {
 	api      nativeapi.Engine // what the native API calls: the engine or a cluster router
 	nc       *nats.Conn       // cluster mode's connection
 
-	// The parts that need the whole engine in this process; nil in
-	// cluster mode, which does not run them yet (but for sqs, which runs
-	// over the cluster's router).
+	// In cluster mode sqs and sns run over the cluster's router and push
+	// over the partitions the node serves; monitor and ui, which need the
+	// whole engine in this process, are nil.
 	push    *push.Worker
 	sqs     *sqsapi.Handler
 	sns     *snsapi.Handler
