@@ -88,14 +88,43 @@ func others(nodes map[string]*running, owner string) (*running, *running) {
 	return out[0], out[1]
 }
 
-// TestClusterTasksAndTenants shows that task and per-queue tenant calls
+// TestClusterAPIs runs the APIs through a three-node cluster, each part on
+// its own queues and topics; the last stops a node.
+func TestClusterAPIs(t *testing.T) {
+	nodes, owners := threeNodes(t)
+	for _, part := range []struct {
+		name string
+		test func(*testing.T, map[string]*running, map[int]string)
+	}{
+		{"tasks and tenants", testTasksAndTenants},
+		{"placement", testPlacement},
+		{"sqs", testSQS},
+		{"sns", testSNS},
+		{"tiers", testTiers},
+		{"http subscription", testHTTPSubscription}, // stops a node
+	} {
+		if !t.Run(part.name, func(t *testing.T) { part.test(t, nodes, owners) }) {
+			return
+		}
+	}
+}
+
+// nameOn returns a name starting with prefix on partition p of 3.
+func nameOn(prefix string, p int) string {
+	for i := 0; ; i++ {
+		if name := fmt.Sprintf("%s%d", prefix, i); cluster.Partition(name, 3) == p {
+			return name
+		}
+	}
+}
+
+// testTasksAndTenants shows that task and per-queue tenant calls
 // work through nodes that do not serve the queue: a tracked queue's task is
 // followed, completed and failed through one non-owner while another sends
 // and receives, and a tenant policy set through a non-owner governs the
 // queue.
-func TestClusterTasksAndTenants(t *testing.T) {
-	nodes, owners := threeNodes(t)
-	queue := queueOn(1, 3)
+func testTasksAndTenants(t *testing.T, nodes map[string]*running, owners map[int]string) {
+	queue := nameOn("tasks", 1)
 	x, y := others(nodes, owners[1])
 	ctx := t.Context()
 
@@ -172,13 +201,12 @@ func TestClusterTasksAndTenants(t *testing.T) {
 	}
 }
 
-// TestClusterTiers sets a tier and a server-wide tenant setting through
+// testTiers sets a tier and a server-wide tenant setting through
 // different nodes and shows that they govern the tenant in queues of every
 // partition, seen through every node.
-func TestClusterTiers(t *testing.T) {
-	nodes, owners := threeNodes(t)
+func testTiers(t *testing.T, nodes map[string]*running, owners map[int]string) {
 	ctx := t.Context()
-	queues := []string{queueOn(0, 3), queueOn(1, 3), queueOn(2, 3)}
+	queues := []string{nameOn("tiers", 0), nameOn("tiers", 1), nameOn("tiers", 2)}
 	for _, q := range queues {
 		retry(t, "CreateQueue("+q+")", func() error {
 			_, err := nodes["a"].client.CreateQueue(ctx, sluice.QueueConfig{Name: q})
@@ -219,15 +247,11 @@ func TestClusterTiers(t *testing.T) {
 	}
 	// A tier just set through one node may be named at once through
 	// another, in a queue a third serves.
-	y, _ := others(nodes, owners[1])
-	if _, err := y.client.SetTier(ctx, sluice.Tier{Name: "silver", Policy: sluice.TenantPolicy{Weight: 2}}); err != nil {
+	setter, namer := others(nodes, owners[1])
+	if _, err := setter.client.SetTier(ctx, sluice.Tier{Name: "silver", Policy: sluice.TenantPolicy{Weight: 2}}); err != nil {
 		t.Fatal(err)
 	}
-	z, _ := others(nodes, owners[1])
-	if z == y {
-		_, z = others(nodes, owners[1])
-	}
-	if _, err := z.client.SetTenant(ctx, sluice.TenantConfig{Queue: queues[1], Tenant: "gamma", Tier: "silver"}); err != nil {
+	if _, err := namer.client.SetTenant(ctx, sluice.TenantConfig{Queue: queues[1], Tenant: "gamma", Tier: "silver"}); err != nil {
 		t.Errorf("SetTenant(queue, a tier just set elsewhere) error = %v", err)
 	}
 	if _, err := x.client.SetTenant(ctx, sluice.TenantConfig{Tenant: "beta", Tier: "platinum"}); !errors.Is(err, sluice.ErrTierNotFound) {
@@ -254,11 +278,10 @@ func wantPlacement(t *testing.T, what string, err error, field string) {
 	}
 }
 
-// TestClusterPlacement shows that queues and topics sharing a placement key
+// testPlacement shows that queues and topics sharing a placement key
 // dead-letter, redrive and fan out through any node, and that a setting that
 // would make such work cross partitions is refused, naming the field.
-func TestClusterPlacement(t *testing.T) {
-	nodes, owners := threeNodes(t)
+func testPlacement(t *testing.T, nodes map[string]*running, owners map[int]string) {
 	ctx := t.Context()
 	const queue, dlq, topic = "orders", "orders__dlq", "orders__events"
 	x, y := others(nodes, owners[cluster.Partition(queue, 3)])

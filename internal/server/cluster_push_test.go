@@ -12,13 +12,12 @@ import (
 	"github.com/sluicehq/sluice"
 )
 
-// TestClusterHTTPSubscription subscribes an HTTP endpoint through a node
+// testHTTPSubscription subscribes an HTTP endpoint through a node
 // that does not serve the topic: the owner's push worker sends the
 // confirmation request, the endpoint confirms, and a message published
 // through the other node is delivered. After the owner stops, the node that
 // takes the topic over delivers what is published next.
-func TestClusterHTTPSubscription(t *testing.T) {
-	nodes, owners := threeNodes(t)
+func testHTTPSubscription(t *testing.T, nodes map[string]*running, owners map[int]string) {
 	ctx := t.Context()
 	const topic = "hooks"
 	owner := nodes[owners[partitionOf(topic)]]
