@@ -2,6 +2,8 @@ package cluster
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"github.com/sluicehq/sluice"
 )
@@ -56,7 +58,7 @@ func (r *Router) FailTask(ctx context.Context, queue, receipt string, f sluice.T
 
 func (r *Router) TenantConfigs(ctx context.Context, queue string) ([]sluice.TenantConfig, error) {
 	if queue == "" {
-		return r.tenantSettings(), nil
+		return r.tenantSettings(ctx)
 	}
 	t, err := r.on(ctx, queue)
 	if err != nil {
@@ -84,12 +86,13 @@ func (r *Router) TenantConfigs(ctx context.Context, queue string) ([]sluice.Tena
 
 func (r *Router) TenantConfig(ctx context.Context, queue, tenant string) (sluice.TenantConfig, error) {
 	if queue == "" {
-		for _, c := range r.tenantSettings() {
+		all, err := r.tenantSettings(ctx)
+		for _, c := range all {
 			if c.Tenant == tenant {
 				return c, nil
 			}
 		}
-		return sluice.TenantConfig{Tenant: tenant}, nil
+		return sluice.TenantConfig{Tenant: tenant}, err
 	}
 	t, err := r.on(ctx, queue)
 	if err != nil {
@@ -123,4 +126,38 @@ func (r *Router) Tenant(ctx context.Context, queue, tenant string) (sluice.Tenan
 	}
 	_, s, err := t.remote.QueueTenant(ctx, queue, tenant)
 	return s, err
+}
+
+// TaskAges counts a tracked queue's tasks by age on its owner. A remote
+// owner counts with the buckets its Task Monitor was configured with, which
+// every node of a cluster should share (bounds are not forwarded).
+func (r *Router) TaskAges(ctx context.Context, queue string, bounds []time.Duration, perTenant bool) (sluice.TaskAges, error) {
+	t, err := r.on(ctx, queue)
+	if err != nil {
+		return sluice.TaskAges{}, err
+	}
+	if t.eng != nil {
+		return t.eng.TaskAges(ctx, queue, bounds, perTenant)
+	}
+	all, err := t.remote.TaskAges(ctx, queue, perTenant)
+	if err != nil {
+		return sluice.TaskAges{}, err
+	}
+	for _, a := range all {
+		if a.Queue == queue {
+			return a, nil
+		}
+	}
+	return sluice.TaskAges{}, fmt.Errorf("%w: %q", sluice.ErrQueueNotFound, queue)
+}
+
+func (r *Router) OldestTasks(ctx context.Context, queue string, q sluice.TaskAgeQuery) ([]sluice.TaskStatus, error) {
+	t, err := r.on(ctx, queue)
+	if err != nil {
+		return nil, err
+	}
+	if t.eng != nil {
+		return t.eng.OldestTasks(ctx, queue, q)
+	}
+	return t.remote.OldestTasks(ctx, queue, q)
 }

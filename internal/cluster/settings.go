@@ -232,6 +232,26 @@ func (s *settings) put(ctx context.Context, key string, v settingValue) error {
 	if err != nil {
 		return fmt.Errorf("%w: storing the setting: %v", sluice.ErrUnavailable, err)
 	}
+	return s.await(ctx, rev)
+}
+
+// sync waits until this node applied every change the bucket held when
+// it was called, so that a listing through any node shows what was set
+// through another before.
+func (s *settings) sync(ctx context.Context) error {
+	st, err := s.kv.Status(ctx)
+	if err != nil {
+		return fmt.Errorf("%w: reading the settings: %v", sluice.ErrUnavailable, err)
+	}
+	bs, ok := st.(*jetstream.KeyValueBucketStatus)
+	if !ok {
+		return nil
+	}
+	return s.await(ctx, bs.StreamInfo().State.LastSeq)
+}
+
+// await waits until this node applied the bucket's changes up to rev.
+func (s *settings) await(ctx context.Context, rev uint64) error {
 	for {
 		s.mu.Lock()
 		done, changed := s.rev >= rev, s.changed
@@ -261,6 +281,9 @@ func (r *Router) SetTier(ctx context.Context, t sluice.Tier) (sluice.Tier, error
 
 func (r *Router) Tiers(ctx context.Context) ([]sluice.Tier, error) {
 	s := r.n.set
+	if err := s.sync(ctx); err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]sluice.Tier, 0, len(s.tiers))
@@ -278,6 +301,9 @@ func (r *Router) SetTenant(ctx context.Context, c sluice.TenantConfig) (sluice.T
 		return c, err
 	}
 	if c.Tier != "" {
+		if err := r.n.set.sync(ctx); err != nil {
+			return c, err
+		}
 		r.n.set.mu.Lock()
 		_, ok := r.n.set.tiers[c.Tier]
 		r.n.set.mu.Unlock()
@@ -292,15 +318,18 @@ func (r *Router) SetTenant(ctx context.Context, c sluice.TenantConfig) (sluice.T
 }
 
 // tenantSettings returns the server-wide tenant settings, by tenant.
-func (r *Router) tenantSettings() []sluice.TenantConfig {
+func (r *Router) tenantSettings(ctx context.Context) ([]sluice.TenantConfig, error) {
 	s := r.n.set
+	if err := s.sync(ctx); err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make([]sluice.TenantConfig, 0, len(s.tenants))
 	for _, name := range slices.Sorted(maps.Keys(s.tenants)) {
 		out = append(out, s.tenants[name])
 	}
-	return out
+	return out, nil
 }
 
 // setQueueTenant sets a tenant's setting in one queue on the queue's owner.
@@ -308,6 +337,11 @@ func (r *Router) tenantSettings() []sluice.TenantConfig {
 // applies the bucket's changes as its watch delivers them): the owner's
 // ErrTierNotFound is then retried for a moment.
 func (r *Router) setQueueTenant(ctx context.Context, c sluice.TenantConfig) (sluice.TenantConfig, error) {
+	if c.Tier != "" {
+		if err := r.n.set.sync(ctx); err != nil {
+			return sluice.TenantConfig{}, err
+		}
+	}
 	r.n.set.mu.Lock()
 	_, known := r.n.set.tiers[c.Tier]
 	r.n.set.mu.Unlock()

@@ -13,7 +13,9 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/sluicehq/sluice"
 	"github.com/sluicehq/sluice/internal/cluster"
+	"github.com/sluicehq/sluice/internal/monitor"
 	"github.com/sluicehq/sluice/internal/nativeapi"
 	"github.com/sluicehq/sluice/internal/push"
 	"github.com/sluicehq/sluice/internal/snsapi"
@@ -24,6 +26,7 @@ var (
 	_ nativeapi.Engine = (*cluster.Router)(nil)
 	_ sqsapi.Engine    = (*cluster.Router)(nil)
 	_ snsapi.Engine    = (*cluster.Router)(nil)
+	_ monitor.Engine   = (*cluster.Router)(nil)
 	_ push.Engine      = (*cluster.Local)(nil)
 )
 
@@ -47,8 +50,8 @@ var unsafeID = regexp.MustCompile(`[^A-Za-z0-9_-]`)
 // joinCluster connects to NATS, binds the listener (its address is
 // published with the node's leases) and prepares the cluster node and the
 // router the native, SQS and SNS APIs call, and the push worker over the
-// partitions the node serves. The Task Monitor and the dashboard do not
-// run in cluster mode yet.
+// partitions the node serves, and the Task Monitor's queries over the
+// router. Alert rules and the dashboard do not run in cluster mode yet.
 func (s *Server) joinCluster(ctx context.Context) error {
 	cc := s.cfg.Cluster
 	if cc.NATS == "" {
@@ -103,6 +106,14 @@ func (s *Server) joinCluster(ctx context.Context) error {
 	s.api = router
 	s.sqs = sqsapi.New(router, sqsapi.Options{AWS: s.awsConfig(), Limits: s.cfg.Limits, Logger: s.log})
 	s.sns = snsapi.New(router, snsapi.Options{AWS: s.awsConfig(), Logger: s.log})
+	mon, err := monitor.New(router, monitor.Options{
+		Buckets: s.cfg.MonitorBuckets,
+		Logger:  s.log.With("component", "monitor"),
+	})
+	if err != nil {
+		return err
+	}
+	s.queryMonitor = clusterMonitor{mon}
 	// Each node pushes the HTTP subscriptions of the partitions it serves.
 	s.push = push.New(node.Local(), push.Options{
 		HTTPClient: s.cfg.PushClient,
@@ -111,4 +122,15 @@ func (s *Server) joinCluster(ctx context.Context) error {
 	})
 	s.log.Info("joined cluster", "nats", cc.NATS, "node", id, "addr", addr)
 	return nil
+}
+
+// clusterMonitor answers the Task Monitor's queries in cluster mode: the
+// age buckets and oldest tasks of any tracked queue, through the router.
+// Alert rules are refused: a node keeps them in a file of its own, and
+// every node would evaluate them and publish each alert (they belong in
+// the settings bucket, evaluated by one node).
+type clusterMonitor struct{ *monitor.Monitor }
+
+func (clusterMonitor) PutRule(sluice.AlertRule) error {
+	return sluice.Invalid("name", "alert rules are not available in cluster mode yet")
 }

@@ -199,6 +199,26 @@ func testTasksAndTenants(t *testing.T, nodes map[string]*running, owners map[int
 	if _, err := x.client.SetTenant(ctx, sluice.TenantConfig{Queue: "missing", Tenant: "acme", Policy: pol}); !errors.Is(err, sluice.ErrQueueNotFound) {
 		t.Errorf("SetTenant(missing queue) error = %v, want ErrQueueNotFound", err)
 	}
+
+	// The Task Monitor's queries through non-owners: acme's first message
+	// runs, its second waits.
+	ages, err := y.client.TaskAges(ctx, queue, false)
+	if err != nil || len(ages) != 1 || ages[0].Running != 1 || ages[0].Waiting != 1 {
+		t.Errorf("TaskAges(%s) through a non-owner = %+v, %v, want 1 running and 1 waiting", queue, ages, err)
+	}
+	ages, err = x.client.TaskAges(ctx, "", false)
+	if err != nil || len(ages) != 1 || ages[0].Queue != queue {
+		t.Errorf("TaskAges(every tracked queue) = %+v, %v, want %s alone", ages, err, queue)
+	}
+	oldest, err := x.client.OldestTasks(ctx, queue, sluice.TaskAgeQuery{Kind: sluice.AgeRunning})
+	if err != nil || len(oldest) != 1 || oldest[0].Tenant != "acme" || oldest[0].State != sluice.TaskRunning {
+		t.Errorf("OldestTasks(running) through a non-owner = %+v, %v, want acme's running task", oldest, err)
+	}
+	_, err = y.client.PutRule(ctx, sluice.AlertRule{Name: "slow", Queue: queue, Condition: "oldest_waiting > 1m"})
+	var inv *sluice.InvalidArgumentError
+	if !errors.As(err, &inv) || !strings.Contains(inv.Reason, "cluster mode") {
+		t.Errorf("PutRule() in cluster mode error = %v, want it refused", err)
+	}
 }
 
 // testTiers sets a tier and a server-wide tenant setting through

@@ -33,7 +33,7 @@ import (
 //     and Prometheus metrics on "GET /metrics".
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	api := nativeapi.New(s.api, nativeapi.Options{Logger: s.log, Limits: s.cfg.Limits, Monitor: s.monitor})
+	api := nativeapi.New(s.api, nativeapi.Options{Logger: s.log, Limits: s.cfg.Limits, Monitor: s.queryMonitor})
 	mux.Handle("/v1/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get(cluster.ForwardedHeader) != "" {
 			r = r.WithContext(cluster.WithForwarded(r.Context()))

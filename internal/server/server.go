@@ -150,7 +150,10 @@ type Server struct {
 	sqs     *sqsapi.Handler
 	sns     *snsapi.Handler
 	monitor *monitor.Monitor
-	ui      *dashboard.Dashboard
+	// queryMonitor serves /v1/monitor: the monitor, or in cluster mode
+	// its queries only.
+	queryMonitor nativeapi.Monitor
+	ui           *dashboard.Dashboard
 
 	ln       net.Listener
 	http     *http.Server
@@ -260,6 +263,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
+	s.queryMonitor = s.monitor
 	s.newHTTP()
 	return s, nil
 }
