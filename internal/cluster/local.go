@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/sluicehq/sluice"
@@ -101,4 +103,50 @@ func (l *Local) RemoveDrainedPushQueue(ctx context.Context, name string) (bool, 
 		return false, err
 	}
 	return eng.RemoveDrainedPushQueue(ctx, name)
+}
+
+// QueueMetrics returns the metrics of the queues of every partition this
+// node serves, in name order: each node reports what it serves, so a
+// cluster's metrics are the sum over its nodes (a queue appears on the node
+// serving it, and moves with its partition).
+func (l *Local) QueueMetrics(ctx context.Context) ([]engine.QueueMetrics, error) {
+	var all []engine.QueueMetrics
+	for _, p := range l.n.Serving() {
+		eng, err := l.n.Engine(p)
+		if err != nil {
+			continue
+		}
+		ms, err := eng.QueueMetrics(ctx)
+		if errors.Is(err, sluice.ErrClosed) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, ms...)
+	}
+	slices.SortFunc(all, func(a, b engine.QueueMetrics) int { return strings.Compare(a.Name, b.Name) })
+	return all, nil
+}
+
+// TopicMetrics returns the metrics of the topics of every partition this
+// node serves, in name order.
+func (l *Local) TopicMetrics(ctx context.Context) ([]engine.TopicMetrics, error) {
+	var all []engine.TopicMetrics
+	for _, p := range l.n.Serving() {
+		eng, err := l.n.Engine(p)
+		if err != nil {
+			continue
+		}
+		ms, err := eng.TopicMetrics(ctx)
+		if errors.Is(err, sluice.ErrClosed) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, ms...)
+	}
+	slices.SortFunc(all, func(a, b engine.TopicMetrics) int { return strings.Compare(a.Name, b.Name) })
+	return all, nil
 }

@@ -12,9 +12,11 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sluicehq/sluice"
 	"github.com/sluicehq/sluice/internal/cluster"
+	"github.com/sluicehq/sluice/internal/metrics"
 	"github.com/sluicehq/sluice/internal/monitor"
 	"github.com/sluicehq/sluice/internal/nativeapi"
 	"github.com/sluicehq/sluice/internal/push"
@@ -23,11 +25,13 @@ import (
 )
 
 var (
-	_ nativeapi.Engine = (*cluster.Router)(nil)
-	_ sqsapi.Engine    = (*cluster.Router)(nil)
-	_ snsapi.Engine    = (*cluster.Router)(nil)
-	_ monitor.Engine   = (*cluster.Router)(nil)
-	_ push.Engine      = (*cluster.Local)(nil)
+	_ nativeapi.Engine    = (*cluster.Router)(nil)
+	_ sqsapi.Engine       = (*cluster.Router)(nil)
+	_ snsapi.Engine       = (*cluster.Router)(nil)
+	_ monitor.Engine      = (*cluster.Router)(nil)
+	_ metrics.QueueSource = (*cluster.Local)(nil)
+	_ metrics.TopicSource = (*cluster.Local)(nil)
+	_ push.Engine         = (*cluster.Local)(nil)
 )
 
 // clusterCore runs a cluster node; it is ready while connected to NATS.
@@ -50,8 +54,9 @@ var unsafeID = regexp.MustCompile(`[^A-Za-z0-9_-]`)
 // joinCluster connects to NATS, binds the listener (its address is
 // published with the node's leases) and prepares the cluster node and the
 // router the native, SQS and SNS APIs call, and the push worker over the
-// partitions the node serves, and the Task Monitor's queries over the
-// router. Alert rules and the dashboard do not run in cluster mode yet.
+// partitions the node serves (which also report their queues' and topics'
+// metrics), and the Task Monitor's queries over the router. Alert rules and
+// the dashboard do not run in cluster mode yet.
 func (s *Server) joinCluster(ctx context.Context) error {
 	cc := s.cfg.Cluster
 	if cc.NATS == "" {
@@ -114,12 +119,22 @@ func (s *Server) joinCluster(ctx context.Context) error {
 		return err
 	}
 	s.queryMonitor = clusterMonitor{mon}
-	// Each node pushes the HTTP subscriptions of the partitions it serves.
-	s.push = push.New(node.Local(), push.Options{
+	// Each node pushes the HTTP subscriptions of the partitions it serves,
+	// and reports the metrics of their queues and topics.
+	local := node.Local()
+	s.push = push.New(local, push.Options{
 		HTTPClient: s.cfg.PushClient,
 		Logger:     s.log,
 		BaseURL:    cmp.Or(s.cfg.PublicURL, "http://"+addr),
 	})
+	for _, c := range []prometheus.Collector{
+		metrics.NewQueueCollector(local, s.cfg.Metrics, s.log),
+		metrics.NewTopicCollector(local, s.push, s.cfg.Metrics, s.log),
+	} {
+		if err := s.registry.Register(c); err != nil {
+			return fmt.Errorf("register metrics: %w", err)
+		}
+	}
 	s.log.Info("joined cluster", "nats", cc.NATS, "node", id, "addr", addr)
 	return nil
 }

@@ -101,6 +101,7 @@ func TestClusterAPIs(t *testing.T) {
 		{"sqs", testSQS},
 		{"sns", testSNS},
 		{"tiers", testTiers},
+		{"metrics", testMetrics},
 		{"http subscription", testHTTPSubscription}, // stops a node
 	} {
 		if !t.Run(part.name, func(t *testing.T) { part.test(t, nodes, owners) }) {
@@ -370,3 +371,25 @@ func testPlacement(t *testing.T, nodes map[string]*running, owners map[int]strin
 
 // partitionOf returns the partition, of 3, of the named queue or topic.
 func partitionOf(name string) int { return cluster.Partition(name, 3) }
+
+// testMetrics shows that a queue's metrics are reported by the node that
+// serves it, whichever node the traffic came through, and by no other.
+func testMetrics(t *testing.T, nodes map[string]*running, owners map[int]string) {
+	ctx := t.Context()
+	queue := nameOn("metrics", 2)
+	x, y := others(nodes, owners[2])
+	if _, err := x.client.CreateQueue(ctx, sluice.QueueConfig{Name: queue}); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := y.client.Send(ctx, queue, sluice.SendInput{Body: []byte("m")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantValue(t, scrape(t, nodes[owners[2]]), "sluice_queue_sent_total", map[string]string{"queue": queue}, 3)
+	for _, n := range []*running{x, y} {
+		if v, ok := value(scrape(t, n), "sluice_queue_sent_total", map[string]string{"queue": queue}); ok {
+			t.Errorf("a node not serving %s reports %v sent", queue, v)
+		}
+	}
+}
