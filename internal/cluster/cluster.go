@@ -90,6 +90,10 @@ type Config struct {
 	TopicARN func(name string) string
 	// Logger receives the node's logs (default: discarded).
 	Logger *slog.Logger
+	// OnRule, if set, is called for each alert rule of the cluster as the
+	// node learns it (first the stored ones, then each change, in order),
+	// with nil for a deleted rule. It must not block for long.
+	OnRule func(name string, r *sluice.AlertRule)
 	// OnChange, if set, is called when the node starts serving a partition
 	// (after replay, before the first request) and when it stops (before
 	// its engine is stopped). It must not block.
@@ -185,6 +189,7 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 	if n.set, err = openSettings(ctx, cfg.JetStream, cfg.Name, cfg.Replicas); err != nil {
 		return nil, err
 	}
+	n.set.onRule = cfg.OnRule
 	return n, nil
 }
 

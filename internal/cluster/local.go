@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/sluicehq/sluice"
 	"github.com/sluicehq/sluice/internal/engine"
@@ -149,4 +150,55 @@ func (l *Local) TopicMetrics(ctx context.Context) ([]engine.TopicMetrics, error)
 	}
 	slices.SortFunc(all, func(a, b engine.TopicMetrics) int { return strings.Compare(a.Name, b.Name) })
 	return all, nil
+}
+
+// ListQueues lists the queues of the partitions this node serves, in name
+// order, at most limit (1000 when not positive) after after.
+func (l *Local) ListQueues(ctx context.Context, prefix, after string, limit int) ([]sluice.QueueConfig, error) {
+	if limit <= 0 {
+		limit = maxPage
+	}
+	var all []sluice.QueueConfig
+	for _, p := range l.n.Serving() {
+		eng, err := l.n.Engine(p)
+		if err != nil {
+			continue
+		}
+		qs, err := eng.ListQueues(ctx, prefix, after, limit)
+		if errors.Is(err, sluice.ErrClosed) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, qs...)
+	}
+	slices.SortFunc(all, func(a, b sluice.QueueConfig) int { return strings.Compare(a.Name, b.Name) })
+	return all[:min(len(all), limit)], nil
+}
+
+// engineFor returns the engine of the named queue's partition, if this
+// node serves it.
+func (l *Local) engineFor(queue string) (*engine.Engine, error) {
+	eng, err := l.n.Engine(l.n.Partition(queue))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", sluice.ErrUnavailable, err)
+	}
+	return eng, nil
+}
+
+func (l *Local) TaskAges(ctx context.Context, queue string, bounds []time.Duration, perTenant bool) (sluice.TaskAges, error) {
+	eng, err := l.engineFor(queue)
+	if err != nil {
+		return sluice.TaskAges{}, err
+	}
+	return eng.TaskAges(ctx, queue, bounds, perTenant)
+}
+
+func (l *Local) OldestTasks(ctx context.Context, queue string, q sluice.TaskAgeQuery) ([]sluice.TaskStatus, error) {
+	eng, err := l.engineFor(queue)
+	if err != nil {
+		return nil, err
+	}
+	return eng.OldestTasks(ctx, queue, q)
 }

@@ -18,7 +18,8 @@ import (
 	"github.com/sluicehq/sluice/internal/engine"
 )
 
-// Cluster-wide settings: tiers and server-wide tenant settings. Each
+// Cluster-wide settings: tiers, server-wide tenant settings and the Task
+// Monitor's alert rules (key rule.<name>, passed to Config.OnRule). Each
 // partition's engine keeps its own copy (an engine applies them to its
 // queues), so the cluster keeps the authoritative copy in the key-value
 // bucket SLUICE_<cluster>_settings: key tier.<name> holds a tier, key
@@ -40,6 +41,8 @@ type settings struct {
 	mu      sync.Mutex
 	tiers   map[string]sluice.TenantPolicy
 	tenants map[string]sluice.TenantConfig
+	rules   map[string]sluice.AlertRule
+	onRule  func(name string, r *sluice.AlertRule)
 	rev     uint64        // last revision applied
 	changed chan struct{} // closed and replaced when rev moves
 	loaded  bool          // the watch delivered the bucket's initial values
@@ -47,8 +50,11 @@ type settings struct {
 
 func newSettings(kv jetstream.KeyValue) *settings {
 	return &settings{kv: kv, tiers: make(map[string]sluice.TenantPolicy),
-		tenants: make(map[string]sluice.TenantConfig), changed: make(chan struct{})}
+		tenants: make(map[string]sluice.TenantConfig), rules: make(map[string]sluice.AlertRule),
+		changed: make(chan struct{})}
 }
+
+func ruleKey(name string) string { return "rule." + base64.RawURLEncoding.EncodeToString([]byte(name)) }
 
 func tierKey(name string) string { return "tier." + base64.RawURLEncoding.EncodeToString([]byte(name)) }
 
@@ -64,6 +70,8 @@ func tenantKey(name string) string {
 type settingValue struct {
 	Tier   string              `json:"tier,omitempty"`
 	Policy sluice.TenantPolicy `json:"policy"`
+	// Rule is an alert rule's value; nil once the rule is deleted.
+	Rule *sluice.AlertRule `json:"rule,omitempty"`
 }
 
 // openSettings opens or creates the cluster's settings bucket.
@@ -169,6 +177,16 @@ func (s *settings) apply(ctx context.Context, n *Node, e jetstream.KeyValueEntry
 			_, err := eng.SetTenant(ctx, c)
 			return err
 		}
+	case "rule":
+		if v.Rule == nil {
+			delete(s.rules, name)
+		} else {
+			s.rules[name] = *v.Rule
+		}
+		if s.onRule != nil {
+			s.onRule(name, v.Rule)
+		}
+		return
 	default:
 		return
 	}
@@ -366,3 +384,28 @@ func (r *Router) setQueueTenant(ctx context.Context, c sluice.TenantConfig) (slu
 		}
 	}
 }
+
+// PutRule stores an alert rule for every node (Config.OnRule) and waits
+// until this node applied it. The caller validates it.
+func (n *Node) PutRule(ctx context.Context, r sluice.AlertRule) error {
+	return n.set.put(ctx, ruleKey(r.Name), settingValue{Rule: &r})
+}
+
+// DeleteRule deletes an alert rule, or returns sluice.ErrRuleNotFound.
+func (n *Node) DeleteRule(ctx context.Context, name string) error {
+	if err := n.set.sync(ctx); err != nil {
+		return err
+	}
+	n.set.mu.Lock()
+	_, ok := n.set.rules[name]
+	n.set.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("%w: %s", sluice.ErrRuleNotFound, name)
+	}
+	return n.set.put(ctx, ruleKey(name), settingValue{})
+}
+
+// SyncSettings waits until this node applied every change the settings
+// bucket holds, so that what it lists includes what was set through other
+// nodes before.
+func (n *Node) SyncSettings(ctx context.Context) error { return n.set.sync(ctx) }

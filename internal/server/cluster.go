@@ -55,8 +55,8 @@ var unsafeID = regexp.MustCompile(`[^A-Za-z0-9_-]`)
 // published with the node's leases) and prepares the cluster node and the
 // router the native, SQS and SNS APIs call, and the push worker over the
 // partitions the node serves (which also report their queues' and topics'
-// metrics), and the Task Monitor's queries over the router. Alert rules and
-// the dashboard do not run in cluster mode yet.
+// metrics), and the Task Monitor (clusterMonitor). The dashboard does not
+// run in cluster mode yet.
 func (s *Server) joinCluster(ctx context.Context) error {
 	cc := s.cfg.Cluster
 	if cc.NATS == "" {
@@ -91,6 +91,7 @@ func (s *Server) joinCluster(ctx context.Context) error {
 			id = id[len(id)-32:]
 		}
 	}
+	var eval *monitor.Monitor // the evaluating monitor, made once node is
 	node, err := cluster.New(ctx, cluster.Config{
 		JetStream:  js,
 		NodeID:     id,
@@ -102,6 +103,14 @@ func (s *Server) joinCluster(ctx context.Context) error {
 		Limits:     s.cfg.Limits,
 		Logger:     s.log,
 		TopicARN:   func(name string) string { return s.awsConfig().ARN("sns", name) },
+		OnRule: func(name string, r *sluice.AlertRule) {
+			// Called from Run only, after eval is set.
+			if r == nil {
+				eval.DeleteRule(name) // unknown here: nothing to delete
+			} else if err := eval.PutRule(*r); err != nil {
+				s.log.Warn("ignoring an invalid alert rule", "rule", name, "err", err)
+			}
+		},
 	})
 	if err != nil {
 		return err
@@ -111,17 +120,26 @@ func (s *Server) joinCluster(ctx context.Context) error {
 	s.api = router
 	s.sqs = sqsapi.New(router, sqsapi.Options{AWS: s.awsConfig(), Limits: s.cfg.Limits, Logger: s.log})
 	s.sns = snsapi.New(router, snsapi.Options{AWS: s.awsConfig(), Logger: s.log})
-	mon, err := monitor.New(router, monitor.Options{
+	query, err := monitor.New(router, monitor.Options{
 		Buckets: s.cfg.MonitorBuckets,
 		Logger:  s.log.With("component", "monitor"),
 	})
 	if err != nil {
 		return err
 	}
-	s.queryMonitor = clusterMonitor{mon}
+	local := node.Local()
+	eval, err = monitor.New(evalEngine{Local: local, router: router}, monitor.Options{
+		Buckets:  s.cfg.MonitorBuckets,
+		Interval: s.cfg.MonitorInterval,
+		Logger:   s.log.With("component", "monitor"),
+	})
+	if err != nil {
+		return err
+	}
+	s.monitor = eval // Run runs its evaluations
+	s.queryMonitor = clusterMonitor{query: query, eval: eval, node: node}
 	// Each node pushes the HTTP subscriptions of the partitions it serves,
 	// and reports the metrics of their queues and topics.
-	local := node.Local()
 	s.push = push.New(local, push.Options{
 		HTTPClient: s.cfg.PushClient,
 		Logger:     s.log,
@@ -139,13 +157,78 @@ func (s *Server) joinCluster(ctx context.Context) error {
 	return nil
 }
 
-// clusterMonitor answers the Task Monitor's queries in cluster mode: the
-// age buckets and oldest tasks of any tracked queue, through the router.
-// Alert rules are refused: a node keeps them in a file of its own, and
-// every node would evaluate them and publish each alert (they belong in
-// the settings bucket, evaluated by one node).
-type clusterMonitor struct{ *monitor.Monitor }
+// clusterMonitor is the Task Monitor in cluster mode. Its queries run
+// over the router, so they cover every queue. Alert rules live in the
+// cluster's settings bucket (cluster.Node.PutRule), and every node applies
+// them to its own evaluating monitor, which watches the tracked queues of
+// the partitions the node serves: each queue's alerts come from the one
+// node serving it, and Alerts lists this node's.
+type clusterMonitor struct {
+	query, eval *monitor.Monitor
+	node        *cluster.Node
+}
 
-func (clusterMonitor) PutRule(sluice.AlertRule) error {
-	return sluice.Invalid("name", "alert rules are not available in cluster mode yet")
+// settingsTimeout bounds the rule calls, which have no context.
+const settingsTimeout = 10 * time.Second
+
+func (m clusterMonitor) TrackedQueues(ctx context.Context) ([]string, error) {
+	return m.query.TrackedQueues(ctx)
+}
+
+func (m clusterMonitor) Ages(ctx context.Context, queue string, perTenant bool) (sluice.TaskAges, error) {
+	return m.query.Ages(ctx, queue, perTenant)
+}
+
+func (m clusterMonitor) Tasks(ctx context.Context, queue string, q sluice.TaskAgeQuery) ([]sluice.TaskStatus, error) {
+	return m.query.Tasks(ctx, queue, q)
+}
+
+func (m clusterMonitor) PutRule(r sluice.AlertRule) error {
+	if err := monitor.ValidateRule(r); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), settingsTimeout)
+	defer cancel()
+	return m.node.PutRule(ctx, r)
+}
+
+func (m clusterMonitor) DeleteRule(name string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), settingsTimeout)
+	defer cancel()
+	return m.node.DeleteRule(ctx, name)
+}
+
+// synced brings this node's rules up to date with the bucket.
+func (m clusterMonitor) synced() error {
+	ctx, cancel := context.WithTimeout(context.Background(), settingsTimeout)
+	defer cancel()
+	return m.node.SyncSettings(ctx)
+}
+
+func (m clusterMonitor) Rule(name string) (sluice.AlertRule, error) {
+	if err := m.synced(); err != nil {
+		return sluice.AlertRule{}, err
+	}
+	return m.eval.Rule(name)
+}
+
+func (m clusterMonitor) Rules() []sluice.AlertRule {
+	m.synced() // on failure, the rules this node knows
+	return m.eval.Rules()
+}
+
+func (m clusterMonitor) Alerts() []sluice.Alert { return m.eval.Alerts() }
+
+func (m clusterMonitor) Status() (time.Time, bool) { return m.eval.Status() }
+
+// evalEngine is what a node's evaluating monitor sees: the tracked queues
+// of the partitions the node serves, and the whole cluster to publish
+// alerts to.
+type evalEngine struct {
+	*cluster.Local
+	router *cluster.Router
+}
+
+func (e evalEngine) Publish(ctx context.Context, topic string, msgs []sluice.PublishInput) ([]sluice.PublishResult, error) {
+	return e.router.Publish(ctx, topic, msgs)
 }

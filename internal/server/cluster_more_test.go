@@ -25,7 +25,8 @@ func threeNodes(t *testing.T) (map[string]*running, map[int]string) {
 	nodes := make(map[string]*running)
 	for _, id := range []string{"a", "b", "c"} {
 		nodes[id] = start(t, server.Config{Cluster: &server.ClusterConfig{
-			NATS: nats.URL(), NodeID: id, Partitions: partitions, Replicas: 3, LeaseTTL: 2 * time.Second}})
+			NATS: nats.URL(), NodeID: id, Partitions: partitions, Replicas: 3, LeaseTTL: 2 * time.Second},
+			MonitorInterval: 100 * time.Millisecond})
 	}
 	js, err := jetstream.New(nats.Connect(t))
 	if err != nil {
@@ -215,11 +216,46 @@ func testTasksAndTenants(t *testing.T, nodes map[string]*running, owners map[int
 	if err != nil || len(oldest) != 1 || oldest[0].Tenant != "acme" || oldest[0].State != sluice.TaskRunning {
 		t.Errorf("OldestTasks(running) through a non-owner = %+v, %v, want acme's running task", oldest, err)
 	}
-	_, err = y.client.PutRule(ctx, sluice.AlertRule{Name: "slow", Queue: queue, Condition: "oldest_waiting > 1m"})
-	var inv *sluice.InvalidArgumentError
-	if !errors.As(err, &inv) || !strings.Contains(inv.Reason, "cluster mode") {
-		t.Errorf("PutRule() in cluster mode error = %v, want it refused", err)
+
+	// An alert rule set through a non-owner fires on the owner alone.
+	if _, err := y.client.PutRule(ctx, sluice.AlertRule{Name: "stuck", Queue: queue, Condition: sluice.CondWaitingAge, Threshold: time.Millisecond}); err != nil {
+		t.Fatalf("PutRule() through a non-owner error = %v", err)
 	}
+	if _, err := y.client.PutRule(ctx, sluice.AlertRule{Name: "bad", Condition: "nope"}); err == nil {
+		t.Error("PutRule(unknown condition) succeeded")
+	}
+	if rules, err := x.client.Rules(ctx); err != nil || len(rules) != 1 || rules[0].Name != "stuck" {
+		t.Errorf("Rules() through the other non-owner = %+v, %v, want stuck", rules, err)
+	}
+	owner := nodes[owners[1]]
+	eventually(t, 5*time.Second, "the alert on the owner", func() error {
+		alerts, err := owner.client.Alerts(ctx)
+		if err == nil && (len(alerts) != 1 || alerts[0].Rule != "stuck" || alerts[0].Queue != queue) {
+			err = fmt.Errorf("alerts %+v", alerts)
+		}
+		return err
+	})
+	for _, n := range []*running{x, y} {
+		if alerts, err := n.client.Alerts(ctx); err != nil || len(alerts) != 0 {
+			t.Errorf("Alerts() on a node not serving %s = %+v, %v, want none", queue, alerts, err)
+		}
+	}
+	if err := x.client.DeleteRule(ctx, "stuck"); err != nil {
+		t.Fatalf("DeleteRule() error = %v", err)
+	}
+	if _, err := owner.client.Rule(ctx, "stuck"); !errors.Is(err, sluice.ErrRuleNotFound) {
+		t.Errorf("Rule(deleted) through the owner error = %v, want ErrRuleNotFound", err)
+	}
+	if err := y.client.DeleteRule(ctx, "stuck"); !errors.Is(err, sluice.ErrRuleNotFound) {
+		t.Errorf("DeleteRule(deleted) error = %v, want ErrRuleNotFound", err)
+	}
+	eventually(t, 5*time.Second, "the alert ends with its rule", func() error {
+		alerts, err := owner.client.Alerts(ctx)
+		if err == nil && len(alerts) != 0 {
+			err = fmt.Errorf("alerts %+v", alerts)
+		}
+		return err
+	})
 }
 
 // testTiers sets a tier and a server-wide tenant setting through
