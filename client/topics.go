@@ -95,6 +95,20 @@ func (c *Client) ListTopics(ctx context.Context, opts ListOptions) (TopicPage, e
 	return page, nil
 }
 
+// UpdateTopic changes the attributes u sets and returns the topic's new
+// configuration; an unknown topic yields sluice.ErrTopicNotFound.
+func (c *Client) UpdateTopic(ctx context.Context, name string, u sluice.TopicUpdate) (sluice.TopicConfig, error) {
+	path, err := topicPath(name, "")
+	if err != nil {
+		return sluice.TopicConfig{}, err
+	}
+	var t wire.Topic
+	if _, err := c.do(ctx, http.MethodPatch, path, nil, wire.FromTopicUpdate(u), &t); err != nil {
+		return sluice.TopicConfig{}, err
+	}
+	return t.TopicConfig(), nil
+}
+
 // DeleteTopic deletes the named topic and its subscriptions. Copies already
 // delivered to queues stay there.
 func (c *Client) DeleteTopic(ctx context.Context, name string) error {

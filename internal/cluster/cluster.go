@@ -86,8 +86,14 @@ type Config struct {
 	LeaseTTL time.Duration
 	// Limits bound what clients may send.
 	Limits sluice.Limits
+	// TopicARN is the engines' engine.Options.TopicARN.
+	TopicARN func(name string) string
 	// Logger receives the node's logs (default: discarded).
 	Logger *slog.Logger
+	// OnRule, if set, is called for each alert rule of the cluster as the
+	// node learns it (first the stored ones, then each change, in order),
+	// with nil for a deleted rule. It must not block for long.
+	OnRule func(name string, r *sluice.AlertRule)
 	// OnChange, if set, is called when the node starts serving a partition
 	// (after replay, before the first request) and when it stops (before
 	// its engine is stopped). It must not block.
@@ -102,6 +108,7 @@ type Node struct {
 	cfg      Config
 	log      *slog.Logger
 	kv       jetstream.KeyValue
+	set      *settings     // tiers and server-wide tenant settings
 	renew    time.Duration // between renewals
 	stopWait time.Duration // without a successful renewal before stopping
 
@@ -179,6 +186,10 @@ func New(ctx context.Context, cfg Config) (*Node, error) {
 		n.cfg.LeaseTTL, n.renew, n.stopWait = ttl, ttl/5, ttl/2
 	}
 	n.kv = kv
+	if n.set, err = openSettings(ctx, cfg.JetStream, cfg.Name, cfg.Replicas); err != nil {
+		return nil, err
+	}
+	n.set.onRule = cfg.OnRule
 	return n, nil
 }
 
@@ -188,11 +199,24 @@ func (n *Node) Partition(name string) int {
 }
 
 // Partition returns the partition, of count, that holds the named queue or
-// topic.
+// topic: the FNV-1a hash of its placement key (PlacementKey) modulo count.
 func Partition(name string, count int) int {
 	h := fnv.New32a()
-	h.Write([]byte(name))
+	h.Write([]byte(PlacementKey(name)))
 	return int(h.Sum32() % uint32(count))
+}
+
+// PlacementKey returns what places a queue or topic on a partition: its
+// name without the ".fifo" suffix, cut before the first "__" when that
+// leaves something. Names that share a key share a partition, which work
+// that crosses queues needs: "orders", "orders__dlq" and the topic
+// "orders__events" are served together.
+func PlacementKey(name string) string {
+	key := strings.TrimSuffix(name, ".fifo")
+	if before, _, ok := strings.Cut(key, "__"); ok && before != "" {
+		key = before
+	}
+	return key
 }
 
 // Engine returns the engine serving partition p, or ErrNotOwner. The engine
@@ -240,6 +264,9 @@ func (n *Node) Run(ctx context.Context) error {
 		wg.Wait()
 		n.deleteKey(nodeKey(n.cfg.NodeID), 0)
 	}()
+	wctx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	wg.Go(func() { n.set.watch(wctx, n) })
 	// Announce ourselves and give the others a renewal period to do the
 	// same, so that the first node up does not take every partition.
 	n.heartbeat(ctx)
@@ -252,7 +279,9 @@ func (n *Node) Run(ctx context.Context) error {
 		case <-ticker.C:
 		}
 		n.heartbeat(ctx)
-		if !first {
+		// A partition is served with the cluster's settings: not before
+		// they are known.
+		if !first && n.set.ready() {
 			n.acquire(ctx, &wg)
 		}
 	}

@@ -84,6 +84,7 @@ func (n *Node) takeOver(ctx context.Context, p int, wg *sync.WaitGroup) bool {
 		Journals: []journal.Journal{watched{Journal: j, onErr: onErr}},
 		Limits:   n.cfg.Limits,
 		Logger:   n.log.With("partition", p),
+		TopicARN: n.cfg.TopicARN,
 	})
 	if err != nil {
 		j.Close()
@@ -92,18 +93,34 @@ func (n *Node) takeOver(ctx context.Context, p int, wg *sync.WaitGroup) bool {
 		n.release(o)
 		return false
 	}
-	n.mu.Lock()
-	if o.stopped {
-		n.mu.Unlock()
-		j.Close()
-		return false
-	}
-	o.j, o.eng, o.serving = j, eng, true
 	go func() {
 		eng.Run(o.ctx)
 		close(o.ran)
 	}()
+	// The engine gets the cluster's settings before its first request,
+	// and no change can fall between the two (settings.mu).
+	n.set.mu.Lock()
+	err = n.set.applyAll(o.ctx, eng)
+	n.mu.Lock()
+	if o.stopped { // stop cancelled o.ctx, which ends Run
+		n.mu.Unlock()
+		n.set.mu.Unlock()
+		<-o.ran
+		j.Close()
+		return false
+	}
+	if err != nil {
+		o.j, o.eng = j, eng // for stop, which waits for Run and closes j
+		n.mu.Unlock()
+		n.set.mu.Unlock()
+		n.log.Error("applying the cluster's settings failed", "partition", p, "err", err)
+		n.stop(o, "settings not applied")
+		n.release(o)
+		return false
+	}
+	o.j, o.eng, o.serving = j, eng, true
 	n.mu.Unlock()
+	n.set.mu.Unlock()
 	n.log.Info("serving partition", "partition", p, "recovered_in", time.Since(start).Round(time.Millisecond), "last_index", j.LastIndex())
 	if n.cfg.OnChange != nil {
 		n.cfg.OnChange(p, true)

@@ -168,6 +168,9 @@ func (r *Router) on(ctx context.Context, name string) (target, error) {
 func (r *Router) Ready() error { return nil }
 
 func (r *Router) CreateQueue(ctx context.Context, cfg sluice.QueueConfig) (sluice.QueueConfig, bool, error) {
+	if err := r.checkQueuePlacement(cfg.Name, cfg.DeadLetter); err != nil {
+		return sluice.QueueConfig{}, false, err
+	}
 	t, err := r.on(ctx, cfg.Name)
 	if err != nil {
 		return sluice.QueueConfig{}, false, err
@@ -191,6 +194,9 @@ func (r *Router) GetQueue(ctx context.Context, name string) (sluice.QueueConfig,
 }
 
 func (r *Router) UpdateQueue(ctx context.Context, name string, u sluice.QueueUpdate) (sluice.QueueConfig, error) {
+	if err := r.checkQueuePlacement(name, u.DeadLetter); err != nil {
+		return sluice.QueueConfig{}, err
+	}
 	t, err := r.on(ctx, name)
 	if err != nil {
 		return sluice.QueueConfig{}, err
@@ -337,6 +343,11 @@ func (r *Router) Stats(ctx context.Context, queue string) (sluice.QueueStats, er
 }
 
 func (r *Router) Redrive(ctx context.Context, queue string, opts sluice.RedriveOptions) (int, error) {
+	// Without a destination, messages return to their source queues,
+	// which share the dead-letter queue's partition (checkQueuePlacement).
+	if err := r.colocated("destination", queue, opts.Destination); err != nil {
+		return 0, err
+	}
 	t, err := r.on(ctx, queue)
 	if err != nil {
 		return 0, err
@@ -368,6 +379,17 @@ func (r *Router) GetTopic(ctx context.Context, name string) (sluice.TopicConfig,
 		return t.eng.GetTopic(ctx, name)
 	}
 	return t.remote.GetTopic(ctx, name)
+}
+
+func (r *Router) UpdateTopic(ctx context.Context, name string, u sluice.TopicUpdate) (sluice.TopicConfig, error) {
+	t, err := r.on(ctx, name)
+	if err != nil {
+		return sluice.TopicConfig{}, err
+	}
+	if t.eng != nil {
+		return t.eng.UpdateTopic(ctx, name, u)
+	}
+	return t.remote.UpdateTopic(ctx, name, u)
 }
 
 func (r *Router) TagTopic(ctx context.Context, name string, tags map[string]string) error {
@@ -415,6 +437,9 @@ func (r *Router) Publish(ctx context.Context, topic string, msgs []sluice.Publis
 }
 
 func (r *Router) Subscribe(ctx context.Context, s sluice.Subscription) (sluice.Subscription, error) {
+	if err := r.checkSubscriptionPlacement(s); err != nil {
+		return sluice.Subscription{}, err
+	}
 	t, err := r.on(ctx, s.Topic)
 	if err != nil {
 		return sluice.Subscription{}, err
@@ -447,6 +472,11 @@ func (r *Router) onSubscription(ctx context.Context, id string) (target, error) 
 }
 
 func (r *Router) UpdateSubscription(ctx context.Context, id string, u sluice.SubscriptionUpdate) (sluice.Subscription, error) {
+	if topic, _, _ := strings.Cut(id, "/"); u.DeadLetterQueue != nil {
+		if err := r.colocated("dead_letter_queue", topic, *u.DeadLetterQueue); err != nil {
+			return sluice.Subscription{}, err
+		}
+	}
 	t, err := r.onSubscription(ctx, id)
 	if err != nil {
 		return sluice.Subscription{}, err
@@ -517,12 +547,39 @@ func gather[T any](ctx context.Context, r *Router, limit int, key func(T) string
 	return all, nil
 }
 
+// maxPage is the largest page the native API lists.
+const maxPage = 1000
+
+// pages lists an owner's items page by page, as the native API caps a page
+// at maxPage: until it has limit items (1000, as the engine, when limit is
+// not positive) or the owner has no more. list returns a page and the
+// cursor of the next.
+func pages[T any](limit int, after string, list func(after string, limit int) ([]T, string, error)) ([]T, error) {
+	if limit <= 0 {
+		limit = maxPage
+	}
+	var out []T
+	for {
+		items, next, err := list(after, min(limit-len(out), maxPage))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, items...)
+		if next == "" || len(out) >= limit {
+			return out, nil
+		}
+		after = next
+	}
+}
+
 func (r *Router) ListQueues(ctx context.Context, prefix, after string, limit int) ([]sluice.QueueConfig, error) {
 	return gather(ctx, r, limit, func(q sluice.QueueConfig) string { return q.Name },
 		func(e *engine.Engine) ([]sluice.QueueConfig, error) { return e.ListQueues(ctx, prefix, after, limit) },
 		func(c *client.Client) ([]sluice.QueueConfig, error) {
-			page, err := c.ListQueues(ctx, client.ListOptions{Prefix: prefix, After: after, Limit: limit})
-			return page.Queues, err
+			return pages(limit, after, func(after string, limit int) ([]sluice.QueueConfig, string, error) {
+				page, err := c.ListQueues(ctx, client.ListOptions{Prefix: prefix, After: after, Limit: limit})
+				return page.Queues, page.Next, err
+			})
 		})
 }
 
@@ -530,8 +587,10 @@ func (r *Router) ListTopics(ctx context.Context, prefix, after string, limit int
 	return gather(ctx, r, limit, func(t sluice.TopicConfig) string { return t.Name },
 		func(e *engine.Engine) ([]sluice.TopicConfig, error) { return e.ListTopics(ctx, prefix, after, limit) },
 		func(c *client.Client) ([]sluice.TopicConfig, error) {
-			page, err := c.ListTopics(ctx, client.ListOptions{Prefix: prefix, After: after, Limit: limit})
-			return page.Topics, err
+			return pages(limit, after, func(after string, limit int) ([]sluice.TopicConfig, string, error) {
+				page, err := c.ListTopics(ctx, client.ListOptions{Prefix: prefix, After: after, Limit: limit})
+				return page.Topics, page.Next, err
+			})
 		})
 }
 
@@ -544,15 +603,19 @@ func (r *Router) ListSubscriptions(ctx context.Context, topic, after string, lim
 		if t.eng != nil {
 			return t.eng.ListSubscriptions(ctx, topic, after, limit)
 		}
-		page, err := t.remote.ListSubscriptions(ctx, topic, client.ListOptions{After: after, Limit: limit})
-		return page.Subscriptions, err
+		return pages(limit, after, func(after string, limit int) ([]sluice.Subscription, string, error) {
+			page, err := t.remote.ListSubscriptions(ctx, topic, client.ListOptions{After: after, Limit: limit})
+			return page.Subscriptions, page.Next, err
+		})
 	}
 	return gather(ctx, r, limit, func(s sluice.Subscription) string { return s.ID },
 		func(e *engine.Engine) ([]sluice.Subscription, error) {
 			return e.ListSubscriptions(ctx, "", after, limit)
 		},
 		func(c *client.Client) ([]sluice.Subscription, error) {
-			page, err := c.ListSubscriptions(ctx, "", client.ListOptions{After: after, Limit: limit})
-			return page.Subscriptions, err
+			return pages(limit, after, func(after string, limit int) ([]sluice.Subscription, string, error) {
+				page, err := c.ListSubscriptions(ctx, "", client.ListOptions{After: after, Limit: limit})
+				return page.Subscriptions, page.Next, err
+			})
 		})
 }

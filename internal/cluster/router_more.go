@@ -2,21 +2,15 @@ package cluster
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"github.com/sluicehq/sluice"
 )
 
-// The task and tenant methods of the Router. Those about one queue go to
-// the queue's partition like the rest. Tiers and server-wide tenant
-// settings are kept by each engine for its own partitions, so a cluster
-// would need them replicated to every partition's engine; until it does,
-// they are refused here rather than applied to some partitions only.
-
-// errClusterWide is the error of the settings that cluster mode does not
-// keep yet.
-func errClusterWide(field string) error {
-	return sluice.Invalid(field, "tiers and server-wide tenant settings are not available in cluster mode yet; set tenant policies per queue")
-}
+// The task and per-queue tenant methods of the Router: those about one
+// queue go to the queue's partition like the rest. Tiers and server-wide
+// tenant settings are the cluster's (settings.go).
 
 func (r *Router) TaskStatus(ctx context.Context, queue, id string) (sluice.TaskStatus, error) {
 	t, err := r.on(ctx, queue)
@@ -62,34 +56,9 @@ func (r *Router) FailTask(ctx context.Context, queue, receipt string, f sluice.T
 	return t.remote.FailTask(ctx, queue, receipt, f)
 }
 
-func (r *Router) SetTier(ctx context.Context, tier sluice.Tier) (sluice.Tier, error) {
-	return sluice.Tier{}, errClusterWide("name")
-}
-
-func (r *Router) Tiers(ctx context.Context) ([]sluice.Tier, error) {
-	return nil, nil // none can be set
-}
-
-func (r *Router) SetTenant(ctx context.Context, c sluice.TenantConfig) (sluice.TenantConfig, error) {
-	if c.Queue == "" {
-		return sluice.TenantConfig{}, errClusterWide("queue")
-	}
-	if c.Tier != "" {
-		return sluice.TenantConfig{}, errClusterWide("tier")
-	}
-	t, err := r.on(ctx, c.Queue)
-	if err != nil {
-		return sluice.TenantConfig{}, err
-	}
-	if t.eng != nil {
-		return t.eng.SetTenant(ctx, c)
-	}
-	return t.remote.SetTenant(ctx, c)
-}
-
 func (r *Router) TenantConfigs(ctx context.Context, queue string) ([]sluice.TenantConfig, error) {
 	if queue == "" {
-		return nil, nil // none can be set
+		return r.tenantSettings(ctx)
 	}
 	t, err := r.on(ctx, queue)
 	if err != nil {
@@ -117,7 +86,13 @@ func (r *Router) TenantConfigs(ctx context.Context, queue string) ([]sluice.Tena
 
 func (r *Router) TenantConfig(ctx context.Context, queue, tenant string) (sluice.TenantConfig, error) {
 	if queue == "" {
-		return sluice.TenantConfig{}, sluice.ErrTenantNotFound
+		all, err := r.tenantSettings(ctx)
+		for _, c := range all {
+			if c.Tenant == tenant {
+				return c, nil
+			}
+		}
+		return sluice.TenantConfig{Tenant: tenant}, err
 	}
 	t, err := r.on(ctx, queue)
 	if err != nil {
@@ -151,4 +126,38 @@ func (r *Router) Tenant(ctx context.Context, queue, tenant string) (sluice.Tenan
 	}
 	_, s, err := t.remote.QueueTenant(ctx, queue, tenant)
 	return s, err
+}
+
+// TaskAges counts a tracked queue's tasks by age on its owner. A remote
+// owner counts with the buckets its Task Monitor was configured with, which
+// every node of a cluster should share (bounds are not forwarded).
+func (r *Router) TaskAges(ctx context.Context, queue string, bounds []time.Duration, perTenant bool) (sluice.TaskAges, error) {
+	t, err := r.on(ctx, queue)
+	if err != nil {
+		return sluice.TaskAges{}, err
+	}
+	if t.eng != nil {
+		return t.eng.TaskAges(ctx, queue, bounds, perTenant)
+	}
+	all, err := t.remote.TaskAges(ctx, queue, perTenant)
+	if err != nil {
+		return sluice.TaskAges{}, err
+	}
+	for _, a := range all {
+		if a.Queue == queue {
+			return a, nil
+		}
+	}
+	return sluice.TaskAges{}, fmt.Errorf("%w: %q", sluice.ErrQueueNotFound, queue)
+}
+
+func (r *Router) OldestTasks(ctx context.Context, queue string, q sluice.TaskAgeQuery) ([]sluice.TaskStatus, error) {
+	t, err := r.on(ctx, queue)
+	if err != nil {
+		return nil, err
+	}
+	if t.eng != nil {
+		return t.eng.OldestTasks(ctx, queue, q)
+	}
+	return t.remote.OldestTasks(ctx, queue, q)
 }

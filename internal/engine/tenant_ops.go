@@ -143,13 +143,28 @@ func checkPolicy(field string, p sluice.TenantPolicy) error {
 	return nil
 }
 
+// CheckTier returns the error SetTier gives for t's name or policy, if
+// any: cluster mode checks tiers before it stores them for every engine.
+func CheckTier(t sluice.Tier) error {
+	if err := validToken("name", t.Name); err != nil {
+		return err
+	}
+	return checkPolicy("policy", t.Policy)
+}
+
+// CheckTenant returns the error SetTenant gives for c's tenant name or
+// policy under limits, if any; it does not look the tier or queue up.
+func CheckTenant(limits sluice.Limits, c sluice.TenantConfig) error {
+	if err := limits.WithDefaults().ValidateTenant("tenant", c.Tenant); err != nil {
+		return err
+	}
+	return checkPolicy("policy", c.Policy)
+}
+
 // SetTier creates or replaces a tier. Changes apply at once to every queue
 // and survive restarts.
 func (e *Engine) SetTier(ctx context.Context, t sluice.Tier) (sluice.Tier, error) {
-	if err := validToken("name", t.Name); err != nil {
-		return sluice.Tier{}, err
-	}
-	if err := checkPolicy("policy", t.Policy); err != nil {
+	if err := CheckTier(t); err != nil {
 		return sluice.Tier{}, err
 	}
 	js, _ := json.Marshal(policyToRec(t.Policy))

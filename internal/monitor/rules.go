@@ -113,3 +113,7 @@ func (s store) save(rules map[string]sluice.AlertRule) error {
 	}
 	return nil
 }
+
+// ValidateRule returns the error PutRule gives for r, if any: cluster mode
+// checks rules before it stores them for every node.
+func ValidateRule(r sluice.AlertRule) error { return validate(r) }

@@ -53,6 +53,7 @@ type Engine interface {
 
 	CreateTopic(ctx context.Context, cfg sluice.TopicConfig) (t sluice.TopicConfig, created bool, err error)
 	GetTopic(ctx context.Context, name string) (sluice.TopicConfig, error)
+	UpdateTopic(ctx context.Context, name string, u sluice.TopicUpdate) (sluice.TopicConfig, error)
 	ListTopics(ctx context.Context, prefix, after string, limit int) ([]sluice.TopicConfig, error)
 	TagTopic(ctx context.Context, name string, tags map[string]string) error
 	UntagTopic(ctx context.Context, name string, keys []string) error
@@ -163,6 +164,7 @@ var routes = []struct {
 	{"POST", "/v1/topics", (*handler).createTopic},
 	{"GET", "/v1/topics", (*handler).listTopics},
 	{"GET", "/v1/topics/{name}", (*handler).getTopic},
+	{"PATCH", "/v1/topics/{name}", (*handler).updateTopic},
 	{"DELETE", "/v1/topics/{name}", (*handler).deleteTopic},
 	{"PUT", "/v1/topics/{name}/tags", (*handler).tagTopic},
 	{"DELETE", "/v1/topics/{name}/tags", (*handler).untagTopic},

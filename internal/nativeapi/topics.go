@@ -83,6 +83,19 @@ func (h *handler) getTopic(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+func (h *handler) updateTopic(w http.ResponseWriter, r *http.Request) error {
+	var req wire.UpdateTopicRequest
+	if err := h.read(w, r, &req, false); err != nil {
+		return err
+	}
+	t, err := h.engine.UpdateTopic(r.Context(), r.PathValue("name"), req.TopicUpdate())
+	if err != nil {
+		return err
+	}
+	h.write(w, r, http.StatusOK, wire.FromTopicConfig(t))
+	return nil
+}
+
 func (h *handler) deleteTopic(w http.ResponseWriter, r *http.Request) error {
 	if err := h.engine.DeleteTopic(r.Context(), r.PathValue("name")); err != nil {
 		return err

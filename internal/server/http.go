@@ -33,7 +33,7 @@ import (
 //     and Prometheus metrics on "GET /metrics".
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	api := nativeapi.New(s.api, nativeapi.Options{Logger: s.log, Limits: s.cfg.Limits, Monitor: s.monitor})
+	api := nativeapi.New(s.api, nativeapi.Options{Logger: s.log, Limits: s.cfg.Limits, Monitor: s.queryMonitor})
 	mux.Handle("/v1/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get(cluster.ForwardedHeader) != "" {
 			r = r.WithContext(cluster.WithForwarded(r.Context()))
@@ -49,7 +49,11 @@ func (s *Server) routes() http.Handler {
 	}))
 	var aws http.Handler = http.NotFoundHandler()
 	if s.sqs != nil {
-		aws = awswire.NewRouter(awswire.RouterOptions{Logger: s.log, MaxRequestBytes: awsMaxRequestBytes(s.cfg.Limits)}, s.sqs.Service(), s.sns.Service())
+		services := []awswire.Service{s.sqs.Service()}
+		if s.sns != nil {
+			services = append(services, s.sns.Service())
+		}
+		aws = awswire.NewRouter(awswire.RouterOptions{Logger: s.log, MaxRequestBytes: awsMaxRequestBytes(s.cfg.Limits)}, services...)
 	}
 	toUI := http.NotFoundHandler()
 	if s.ui != nil {

@@ -143,13 +143,17 @@ type Server struct {
 	api      nativeapi.Engine // what the native API calls: the engine or a cluster router
 	nc       *nats.Conn       // cluster mode's connection
 
-	// The parts that need the whole engine in this process; nil in
-	// cluster mode, which does not run them yet.
+	// In cluster mode sqs and sns run over the cluster's router and push
+	// over the partitions the node serves; monitor and ui, which need the
+	// whole engine in this process, are nil.
 	push    *push.Worker
 	sqs     *sqsapi.Handler
 	sns     *snsapi.Handler
 	monitor *monitor.Monitor
-	ui      *dashboard.Dashboard
+	// queryMonitor serves /v1/monitor: the monitor, or in cluster mode
+	// its queries only.
+	queryMonitor nativeapi.Monitor
+	ui           *dashboard.Dashboard
 
 	ln       net.Listener
 	http     *http.Server
@@ -259,6 +263,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
+	s.queryMonitor = s.monitor
 	s.newHTTP()
 	return s, nil
 }

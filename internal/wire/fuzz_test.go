@@ -93,3 +93,18 @@ func FuzzDecodeQueue(f *testing.F) {
 		checkDecodeError(t, data, Decode(data, &u))
 	})
 }
+
+func FuzzDecodeTopicUpdate(f *testing.F) {
+	for _, s := range []string{
+		`{"display_name":"Orders","policy":"{}","delivery_policy":"{\"http\":{}}","content_based_dedup":true}`,
+		`{"display_name":null}`, `{}`, `{"name":"x"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var c CreateTopicRequest
+		checkDecodeError(t, data, Decode(data, &c))
+		var u UpdateTopicRequest
+		checkDecodeError(t, data, Decode(data, &u))
+	})
+}

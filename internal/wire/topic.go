@@ -18,8 +18,13 @@ type Topic struct {
 	Type              sluice.QueueType  `json:"type"`
 	ContentBasedDedup bool              `json:"content_based_dedup"`
 	Tags              map[string]string `json:"tags"` // {} when the topic has none
-	CreatedAt         time.Time         `json:"created_at,omitzero"`
-	UpdatedAt         time.Time         `json:"updated_at,omitzero"`
+	// DisplayName, Policy and DeliveryPolicy are SNS topic attributes,
+	// stored as given.
+	DisplayName    string    `json:"display_name,omitempty"`
+	Policy         string    `json:"policy,omitempty"`
+	DeliveryPolicy string    `json:"delivery_policy,omitempty"`
+	CreatedAt      time.Time `json:"created_at,omitzero"`
+	UpdatedAt      time.Time `json:"updated_at,omitzero"`
 }
 
 // FromTopicConfig returns the document for cfg. Times are given in UTC.
@@ -33,6 +38,9 @@ func FromTopicConfig(cfg sluice.TopicConfig) Topic {
 		Type:              cfg.Type,
 		ContentBasedDedup: cfg.ContentBasedDedup,
 		Tags:              tags,
+		DisplayName:       cfg.DisplayName,
+		Policy:            cfg.Policy,
+		DeliveryPolicy:    cfg.DeliveryPolicy,
 		CreatedAt:         utc(cfg.CreatedAt),
 		UpdatedAt:         utc(cfg.UpdatedAt),
 	}
@@ -50,6 +58,9 @@ func (t Topic) TopicConfig() sluice.TopicConfig {
 		Type:              t.Type,
 		ContentBasedDedup: t.ContentBasedDedup,
 		Tags:              tags,
+		DisplayName:       t.DisplayName,
+		Policy:            t.Policy,
+		DeliveryPolicy:    t.DeliveryPolicy,
 		CreatedAt:         t.CreatedAt,
 		UpdatedAt:         t.UpdatedAt,
 	}
@@ -62,18 +73,63 @@ type CreateTopicRequest struct {
 	Type              sluice.QueueType  `json:"type,omitempty"`
 	ContentBasedDedup bool              `json:"content_based_dedup,omitempty"`
 	Tags              map[string]string `json:"tags,omitempty"`
+	DisplayName       string            `json:"display_name,omitempty"`
+	Policy            string            `json:"policy,omitempty"`
+	DeliveryPolicy    string            `json:"delivery_policy,omitempty"`
 }
 
 // FromCreateTopic returns the request that creates a topic configured as
 // cfg. CreatedAt and UpdatedAt are not sent.
 func FromCreateTopic(cfg sluice.TopicConfig) CreateTopicRequest {
-	return CreateTopicRequest{Name: cfg.Name, Type: cfg.Type, ContentBasedDedup: cfg.ContentBasedDedup, Tags: cfg.Tags}
+	return CreateTopicRequest{Name: cfg.Name, Type: cfg.Type, ContentBasedDedup: cfg.ContentBasedDedup, Tags: cfg.Tags,
+		DisplayName: cfg.DisplayName, Policy: cfg.Policy, DeliveryPolicy: cfg.DeliveryPolicy}
 }
 
 // TopicConfig returns the configuration r asks for. Validation of the values
 // is the engine's.
 func (r CreateTopicRequest) TopicConfig() sluice.TopicConfig {
-	return sluice.TopicConfig{Name: r.Name, Type: r.Type, ContentBasedDedup: r.ContentBasedDedup, Tags: r.Tags}
+	return sluice.TopicConfig{Name: r.Name, Type: r.Type, ContentBasedDedup: r.ContentBasedDedup, Tags: r.Tags,
+		DisplayName: r.DisplayName, Policy: r.Policy, DeliveryPolicy: r.DeliveryPolicy}
+}
+
+// UpdateTopicRequest is the body of PATCH /v1/topics/{name}. An omitted
+// field leaves the attribute unchanged; none may be null.
+type UpdateTopicRequest struct {
+	ContentBasedDedup *bool   `json:"content_based_dedup,omitempty"`
+	DisplayName       *string `json:"display_name,omitempty"`
+	Policy            *string `json:"policy,omitempty"`
+	DeliveryPolicy    *string `json:"delivery_policy,omitempty"`
+}
+
+// UnmarshalJSON implements json.Unmarshaler: it decodes strictly and
+// rejects nulls.
+func (r *UpdateTopicRequest) UnmarshalJSON(b []byte) error {
+	type plain UpdateTopicRequest
+	var p plain
+	if err := Decode(b, &p); err != nil {
+		return err
+	}
+	var members map[string]json.RawMessage
+	if err := Decode(b, &members); err != nil {
+		return err
+	}
+	for _, name := range slices.Sorted(maps.Keys(members)) {
+		if string(members[name]) == "null" {
+			return sluice.Invalid(name, "must not be null; omit it to leave the attribute unchanged")
+		}
+	}
+	*r = UpdateTopicRequest(p)
+	return nil
+}
+
+// FromTopicUpdate returns the request for u.
+func FromTopicUpdate(u sluice.TopicUpdate) UpdateTopicRequest {
+	return UpdateTopicRequest{ContentBasedDedup: u.ContentBasedDedup, DisplayName: u.DisplayName, Policy: u.Policy, DeliveryPolicy: u.DeliveryPolicy}
+}
+
+// TopicUpdate returns the update r asks for.
+func (r UpdateTopicRequest) TopicUpdate() sluice.TopicUpdate {
+	return sluice.TopicUpdate{ContentBasedDedup: r.ContentBasedDedup, DisplayName: r.DisplayName, Policy: r.Policy, DeliveryPolicy: r.DeliveryPolicy}
 }
 
 // ListTopicsResponse is the body of GET /v1/topics: one page of topics in
