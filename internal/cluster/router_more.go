@@ -161,3 +161,18 @@ func (r *Router) OldestTasks(ctx context.Context, queue string, q sluice.TaskAge
 	}
 	return t.remote.OldestTasks(ctx, queue, q)
 }
+
+// DeleteQueueInUse deletes a queue even while it is another queue's
+// dead-letter queue, as SQS's DeleteQueue does, when this node serves it.
+// The native API has no such delete, so one forwarded to another node keeps
+// the native rule and is refused with sluice.ErrQueueInUse.
+func (r *Router) DeleteQueueInUse(ctx context.Context, name string) error {
+	t, err := r.on(ctx, name)
+	if err != nil {
+		return err
+	}
+	if t.eng != nil {
+		return t.eng.DeleteQueueInUse(ctx, name)
+	}
+	return t.remote.DeleteQueue(ctx, name)
+}
