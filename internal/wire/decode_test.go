@@ -186,6 +186,7 @@ func TestErrorTable(t *testing.T) {
 		{sluice.ErrTaskNotFound, 404, CodeTaskNotFound},
 		{sluice.ErrNotTracked, 400, CodeNotTracked},
 		{sluice.ErrRuleNotFound, 404, CodeRuleNotFound},
+		{sluice.ErrWatchNotFound, 404, CodeWatchNotFound},
 		{sluice.ErrUnavailable, 503, CodeUnavailable},
 		{sluice.ErrClosed, 503, CodeUnavailable},
 		{errors.New("disk on fire"), 500, CodeInternal},
