@@ -251,10 +251,11 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	s.sqs = sqsapi.New(s.engine, sqsapi.Options{AWS: aws, Limits: cfg.Limits, Logger: s.log})
 	s.sns = snsapi.New(s.engine, snsapi.Options{AWS: aws, Logger: s.log})
 	s.monitor, err = monitor.New(s.engine, monitor.Options{
-		Buckets:   cfg.MonitorBuckets,
-		Interval:  cfg.MonitorInterval,
-		RulesFile: filepath.Join(cfg.DataDir, "monitor-rules.json"),
-		Logger:    s.log.With("component", "monitor"),
+		Buckets:     cfg.MonitorBuckets,
+		Interval:    cfg.MonitorInterval,
+		RulesFile:   filepath.Join(cfg.DataDir, "monitor-rules.json"),
+		WatchesFile: filepath.Join(cfg.DataDir, "monitor-watches.json"),
+		Logger:      s.log.With("component", "monitor"),
 	})
 	if err != nil {
 		return nil, err
