@@ -260,6 +260,9 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.registry.Register(metrics.NewMonitorCollector(s.monitor, s.cfg.Metrics, s.log)); err != nil {
+		return nil, fmt.Errorf("register metrics: %w", err)
+	}
 	s.newHTTP()
 	return s, nil
 }
