@@ -33,6 +33,7 @@ type Engine interface {
 	ListQueues(ctx context.Context, prefix, after string, limit int) ([]sluice.QueueConfig, error)
 	TaskAges(ctx context.Context, queue string, bounds []time.Duration, perTenant bool) (sluice.TaskAges, error)
 	OldestTasks(ctx context.Context, queue string, q sluice.TaskAgeQuery) ([]sluice.TaskStatus, error)
+	TaskStatus(ctx context.Context, queue, id string) (sluice.TaskStatus, error)
 	Publish(ctx context.Context, topic string, msgs []sluice.PublishInput) ([]sluice.PublishResult, error)
 
 	// For watches.

@@ -602,3 +602,12 @@ func (m *Monitor) runWatches(ctx context.Context) {
 		}
 	}
 }
+
+// TaskStatus returns a task's status by id, in a tracked queue or in a
+// watch ("watch:<name>").
+func (m *Monitor) TaskStatus(ctx context.Context, queue, id string) (sluice.TaskStatus, error) {
+	if name, ok := strings.CutPrefix(queue, sluice.WatchQueuePrefix); ok {
+		return m.WatchTask(name, id)
+	}
+	return m.e.TaskStatus(ctx, queue, id)
+}

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -242,9 +243,6 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		Logger:     s.log,
 		BaseURL:    cmp.Or(cfg.PublicURL, "http://"+s.ln.Addr().String()),
 	})
-	uiOpts := cfg.Dashboard
-	uiOpts.Logger, uiOpts.Push = s.log, s.push
-	s.ui = dashboard.New(s.engine, uiOpts)
 	if err := s.registerMetrics(journalMetrics); err != nil {
 		return nil, err
 	}
@@ -263,6 +261,12 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if err := s.registry.Register(metrics.NewMonitorCollector(s.monitor, s.cfg.Metrics, s.log)); err != nil {
 		return nil, fmt.Errorf("register metrics: %w", err)
 	}
+	uiOpts := cfg.Dashboard
+	uiOpts.Logger, uiOpts.Push = s.log, s.push
+	monitorPage := dashboard.NewMonitorPage(s.monitor)
+	uiOpts.Pages = append(slices.Clip(uiOpts.Pages), monitorPage.Page())
+	s.ui = dashboard.New(s.engine, uiOpts)
+	monitorPage.Attach(s.ui)
 	s.newHTTP()
 	return s, nil
 }
