@@ -167,6 +167,10 @@ func (p *MonitorPage) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "the Task Monitor page is not attached", http.StatusInternalServerError)
 		return
 	}
+	if r.URL.Path != "/ui/monitor" {
+		http.NotFound(w, r)
+		return
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
