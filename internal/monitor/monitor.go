@@ -58,6 +58,10 @@ type Options struct {
 	Interval time.Duration
 	// RulesFile keeps the rules across restarts (default: memory only).
 	RulesFile string
+	// AlertsFile keeps the active alerts across restarts, so that an alert
+	// firing before a restart is not sent again as new after it, and is
+	// resolved when its condition ends (default: memory only).
+	AlertsFile string
 	// WatchesFile keeps the watches and their external tasks across
 	// restarts (default: memory only).
 	WatchesFile string
@@ -115,6 +119,9 @@ func New(e Engine, opts Options) (*Monitor, error) {
 		return nil, err
 	}
 	m.rules = rules
+	if err := m.loadAlerts(); err != nil {
+		return nil, err
+	}
 	if m.watches, err = loadWatches(opts.WatchesFile); err != nil {
 		return nil, err
 	}
@@ -248,6 +255,9 @@ func (m *Monitor) DeleteRule(name string) error {
 			delete(m.alerts, k)
 		}
 	}
+	if err := m.saveAlerts(); err != nil {
+		m.log.Error("monitor: saving alerts", "err", err)
+	}
 	return nil
 }
 
@@ -327,6 +337,7 @@ func (m *Monitor) Evaluate(ctx context.Context) {
 		}
 	}
 	var out []notice
+	changed := false // whether the alerts to save changed
 	m.mu.Lock()
 	for k, f := range seen {
 		r, ok := m.rules[k.rule]
@@ -337,6 +348,7 @@ func (m *Monitor) Evaluate(ctx context.Context) {
 		if a == nil {
 			a = &sluice.Alert{Rule: k.rule, Queue: k.queue, Task: k.task, Tenant: f.tenant, Labels: r.Labels, State: "pending", Since: now}
 			m.alerts[k] = a
+			changed = true
 		}
 		a.Summary = f.summary
 		switch {
@@ -352,11 +364,17 @@ func (m *Monitor) Evaluate(ctx context.Context) {
 			continue
 		}
 		delete(m.alerts, k)
+		changed = true
 		if r, ok := m.rules[k.rule]; ok && a.State == "firing" {
 			out = append(out, m.noticeOf(r, a, "resolved", now))
 		}
 	}
 	m.lastEval = now
+	if changed || len(out) > 0 {
+		if err := m.saveAlerts(); err != nil {
+			m.log.Error("monitor: saving alerts", "err", err)
+		}
+	}
 	m.mu.Unlock()
 	for _, n := range out {
 		m.deliver(ctx, n)

@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -131,4 +132,43 @@ func writeFileAtomic(path string, data []byte) error {
 	}
 	defer d.Close()
 	return d.Sync()
+}
+
+// saveAlerts writes the active alerts to the alerts file; m.mu must be
+// held.
+func (m *Monitor) saveAlerts() error {
+	if m.opts.AlertsFile == "" {
+		return nil
+	}
+	list := make([]wire.Alert, 0, len(m.alerts))
+	for _, a := range m.alerts {
+		list = append(list, wire.FromAlert(*a))
+	}
+	slices.SortFunc(list, func(a, b wire.Alert) int {
+		return cmp.Or(strings.Compare(a.Rule, b.Rule), strings.Compare(a.Queue, b.Queue), strings.Compare(a.Task, b.Task))
+	})
+	data, err := json.MarshalIndent(list, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(m.opts.AlertsFile, data)
+}
+
+// loadAlerts reads the alerts file, if there is one, dropping the alerts
+// of rules that no longer exist.
+func (m *Monitor) loadAlerts() error {
+	if m.opts.AlertsFile == "" {
+		return nil
+	}
+	var list []wire.Alert
+	if ok, err := readJSON(m.opts.AlertsFile, &list); err != nil || !ok {
+		return err
+	}
+	for _, d := range list {
+		if _, ok := m.rules[d.Rule]; ok {
+			a := d.Alert()
+			m.alerts[alertKey{a.Rule, a.Queue, a.Task}] = &a
+		}
+	}
+	return nil
 }

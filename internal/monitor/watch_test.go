@@ -2,6 +2,7 @@ package monitor_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -81,7 +82,9 @@ func setupWatch(t *testing.T) *watchFixture {
 // restart does.
 func (f *watchFixture) reopen() {
 	f.t.Helper()
-	m, err := monitor.New(f.e, monitor.Options{Interval: time.Minute, WatchesFile: f.file, Now: f.clock.Now})
+	dir := filepath.Dir(f.file)
+	m, err := monitor.New(f.e, monitor.Options{Interval: time.Minute, WatchesFile: f.file, Now: f.clock.Now,
+		RulesFile: filepath.Join(dir, "monitor-rules.json"), AlertsFile: filepath.Join(dir, "monitor-alerts.json")})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -96,6 +99,30 @@ func (f *watchFixture) publish(topic, body string, attrs map[string]string) {
 	}
 	if _, err := f.e.Publish(f.t.Context(), topic, []sluice.PublishInput{in}); err != nil {
 		f.t.Fatal(err)
+	}
+}
+
+// notices drains the inbox of alert notices.
+func (f *watchFixture) notices() []notice {
+	f.t.Helper()
+	var out []notice
+	wait := time.Duration(0)
+	for {
+		msgs, err := f.e.Receive(f.t.Context(), "inbox", sluice.ReceiveOptions{Max: 10, WaitTime: &wait})
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		if len(msgs) == 0 {
+			return out
+		}
+		for _, msg := range msgs {
+			var n notice
+			if err := json.Unmarshal(msg.Body, &n); err != nil {
+				f.t.Fatalf("notice %s: %v", msg.Body, err)
+			}
+			out = append(out, n)
+			f.e.Ack(f.t.Context(), "inbox", []string{msg.Receipt})
+		}
 	}
 }
 
@@ -169,14 +196,30 @@ func TestWatchCompletionTopic(t *testing.T) {
 		t.Fatalf("Alerts() = %+v, want one firing for r-1", al)
 	}
 
-	f.reopen() // the tasks survive a restart of the monitor
+	if n := f.notices(); len(n) != 1 || n[0].Status != "firing" || n[0].Task != "r-1" {
+		t.Fatalf("notices = %+v, want one firing for r-1", n)
+	}
+
+	f.reopen() // the tasks, rules and alerts survive a restart of the monitor
 	if got := f.running("legacy"); !slices.Equal(got, []string{"r-1"}) {
 		t.Fatalf("running tasks after a restart = %v, want [r-1]", got)
+	}
+	f.clock.Advance(time.Minute)
+	f.m.Evaluate(ctx)
+	if al := f.m.Alerts(); len(al) != 1 || al[0].State != "firing" || al[0].Sent != 1 {
+		t.Fatalf("Alerts() after a restart = %+v, want r-1's, firing, sent once", al)
+	}
+	if n := f.notices(); len(n) != 0 {
+		t.Fatalf("notices after a restart = %+v, want none: the alert was already sent", n)
 	}
 	f.publish("done", `{"job":{"id":"r-1"}}`, nil)
 	f.m.IngestWatches(ctx)
 	if got := f.running("legacy"); len(got) != 0 {
 		t.Fatalf("running tasks after r-1 finished = %v, want none", got)
+	}
+	f.m.Evaluate(ctx)
+	if n := f.notices(); len(n) != 1 || n[0].Status != "resolved" || n[0].Task != "r-1" {
+		t.Fatalf("notices after r-1 finished = %+v, want one resolved", n)
 	}
 
 	f.clock.Advance(2 * time.Hour) // past the retention

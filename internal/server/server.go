@@ -253,6 +253,7 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		Interval:    cfg.MonitorInterval,
 		RulesFile:   filepath.Join(cfg.DataDir, "monitor-rules.json"),
 		WatchesFile: filepath.Join(cfg.DataDir, "monitor-watches.json"),
+		AlertsFile:  filepath.Join(cfg.DataDir, "monitor-alerts.json"),
 		Logger:      s.log.With("component", "monitor"),
 	})
 	if err != nil {
