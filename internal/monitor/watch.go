@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sluicehq/sluice"
@@ -454,6 +455,9 @@ func jsonPathID(body []byte, path string) (string, error) {
 	return "", fmt.Errorf("%q: not a string or number", path)
 }
 
+// statusChecks is how many status URL requests a watch has open at once.
+const statusChecks = 8
+
 // PollWatches asks the status URL of every running task of the watches
 // whose poll interval has passed, and finishes the tasks that are done.
 // Run calls it every second.
@@ -484,18 +488,26 @@ func (m *Monitor) PollWatches(ctx context.Context) {
 			done bool
 			what string
 		}
-		answers := map[string]answer{}
-		for _, id := range c.ids {
-			if ctx.Err() != nil {
-				return
-			}
-			done, what := m.checkStatus(ctx, c.ws.cfg, id)
-			answers[id] = answer{done, what}
+		answers := make([]answer, len(c.ids))
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, statusChecks)
+		for i, id := range c.ids {
+			sem <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				if ctx.Err() == nil {
+					answers[i].done, answers[i].what = m.checkStatus(ctx, c.ws.cfg, id)
+				}
+			})
+		}
+		wg.Wait()
+		if ctx.Err() != nil {
+			return
 		}
 		m.wmu.Lock()
 		changed := false
-		for id, a := range answers {
-			t := c.ws.tasks[id]
+		for i, a := range answers {
+			t := c.ws.tasks[c.ids[i]]
 			if t == nil || !t.running() {
 				continue
 			}
@@ -583,24 +595,34 @@ func loadWatches(path string) (map[string]*watchState, error) {
 	return watches, nil
 }
 
-// runWatches reads the watches' messages and polls their status URLs
-// every second until ctx is done.
+// runWatches reads the watches' messages every second, and polls their
+// status URLs every second on another goroutine (so that slow status
+// checks never delay reading starts and completions), until ctx is done.
 func (m *Monitor) runWatches(ctx context.Context) {
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		for range 100 { // a bounded catch-up, then polls get their turn
-			if m.IngestWatches(ctx) == 0 || ctx.Err() != nil {
-				break
+	every := func(f func()) {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			f()
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
 			}
 		}
-		m.PollWatches(ctx)
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
 	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		every(func() {
+			for range 100 { // a bounded catch-up
+				if m.IngestWatches(ctx) == 0 || ctx.Err() != nil {
+					break
+				}
+			}
+		})
+	})
+	wg.Go(func() { every(func() { m.PollWatches(ctx) }) })
+	wg.Wait()
 }
 
 // TaskStatus returns a task's status by id, in a tracked queue or in a
