@@ -296,23 +296,24 @@ func (m *Monitor) watchTasks(ws *watchState, q sluice.TaskAgeQuery) ([]sluice.Ta
 	if limit < 0 || limit > 1000 {
 		return nil, sluice.Invalid("limit", "%d is outside 1 to 1000", limit)
 	}
-	out := []sluice.TaskStatus{}
 	if q.Kind != sluice.AgeRunning {
-		return out, nil
+		return []sluice.TaskStatus{}, nil
 	}
 	now := m.opts.Now()
+	var hits []*extTask
 	for _, t := range ws.tasks {
 		age := now.Sub(t.StartedAt)
 		if !t.running() || q.Tenant != "" && t.Tenant != q.Tenant || age < q.Over || q.Under > 0 && age >= q.Under {
 			continue
 		}
-		out = append(out, t.status(ws.cfg.Queue()))
+		hits = append(hits, t)
 	}
-	slices.SortFunc(out, func(a, b sluice.TaskStatus) int {
+	slices.SortFunc(hits, func(a, b *extTask) int {
 		return cmp.Or(a.StartedAt.Compare(b.StartedAt), cmp.Compare(a.ID, b.ID))
 	})
-	if len(out) > limit {
-		out = out[:limit]
+	out := make([]sluice.TaskStatus, 0, min(len(hits), limit))
+	for _, t := range hits[:min(len(hits), limit)] {
+		out = append(out, t.status(ws.cfg.Queue()))
 	}
 	return out, nil
 }

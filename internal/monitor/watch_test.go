@@ -42,7 +42,7 @@ func (c *clock) Advance(d time.Duration) {
 // with the topics "jobs", "done" and "alerts" (which feeds the queue
 // "inbox"). The monitor's loop does not run: the test drives it.
 type watchFixture struct {
-	t     *testing.T
+	t     testing.TB
 	clock *clock
 	e     *engine.Engine
 	m     *monitor.Monitor
@@ -50,7 +50,7 @@ type watchFixture struct {
 	file  string
 }
 
-func setupWatch(t *testing.T) *watchFixture {
+func setupWatch(t testing.TB) *watchFixture {
 	t.Helper()
 	f := &watchFixture{t: t, clock: &clock{now: time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)}, j: memjournal.New(),
 		file: filepath.Join(t.TempDir(), "monitor-watches.json")}
