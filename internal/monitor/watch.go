@@ -379,16 +379,23 @@ func (m *Monitor) ingest(ctx context.Context, ws *watchState, queue string, star
 			t = &extTask{ID: id}
 			ws.tasks[id] = t
 		}
-		if start {
-			if t.StartedAt.IsZero() {
-				t.StartedAt = cmp.Or(msg.SentAt, now)
-				t.Tenant = msg.Tenant
-				if a, ok := msg.Attributes[ws.cfg.TenantAttribute]; ok && ws.cfg.TenantAttribute != "" {
-					t.Tenant = a.String
-				}
+		at := cmp.Or(msg.SentAt, now)
+		switch {
+		case start && (t.StartedAt.IsZero() || !t.running() && at.After(t.FinishedAt)):
+			// A first start, or a rerun published after the last run
+			// finished. (A start read again after a crash is older than
+			// the finish, and changes nothing.) A completion read
+			// before its start stands if it is not older.
+			t.StartedAt, t.Checks, t.LastCheck = at, 0, ""
+			if t.FinishedAt.Before(at) {
+				t.FinishedAt = time.Time{}
 			}
-		} else if t.running() {
-			t.FinishedAt = now
+			t.Tenant = msg.Tenant
+			if a, ok := msg.Attributes[ws.cfg.TenantAttribute]; ok && ws.cfg.TenantAttribute != "" {
+				t.Tenant = a.String
+			}
+		case !start && t.running():
+			t.FinishedAt = at
 		}
 	}
 	if err := m.saveWatches(m.watches); err != nil {

@@ -222,6 +222,18 @@ func TestWatchCompletionTopic(t *testing.T) {
 		t.Fatalf("notices after r-1 finished = %+v, want one resolved", n)
 	}
 
+	// The legacy system runs r-1 again: a start published after the
+	// finish tracks it anew.
+	f.clock.Advance(time.Minute)
+	f.publish("jobs", `{"job":{"id":"r-1"}}`, nil)
+	f.m.IngestWatches(ctx)
+	if got := f.running("legacy"); !slices.Equal(got, []string{"r-1"}) {
+		t.Fatalf("running tasks after r-1 was rerun = %v, want [r-1]", got)
+	}
+	f.clock.Advance(time.Minute)
+	f.publish("done", `{"job":{"id":"r-1"}}`, nil)
+	f.m.IngestWatches(ctx)
+
 	f.clock.Advance(2 * time.Hour) // past the retention
 	f.m.IngestWatches(ctx)
 	if _, err := f.m.WatchTask("legacy", "7"); !errors.Is(err, sluice.ErrTaskNotFound) {
