@@ -184,7 +184,7 @@ func TestMetricsCapQueueSeries(t *testing.T) {
 // TestMetricsMonitor checks the Task Monitor's series: bucket counts of a
 // tracked queue, an active alert and the monitor's health.
 func TestMetricsMonitor(t *testing.T) {
-	r := start(t, server.Config{MonitorInterval: 100 * time.Millisecond, MonitorBuckets: []time.Duration{time.Millisecond, time.Hour}})
+	r := start(t, server.Config{MonitorInterval: time.Second, MonitorBuckets: []time.Duration{time.Millisecond, time.Hour}})
 	ctx := t.Context()
 	c := r.client
 	if _, err := c.CreateQueue(ctx, sluice.QueueConfig{Name: "reports", Tasks: &sluice.TaskPolicy{}}); err != nil {
