@@ -153,11 +153,6 @@ func (m *Monitor) PutWatch(ctx context.Context, w sluice.Watch) (sluice.Watch, e
 	ws := &watchState{cfg: w, subs: subs, tasks: map[string]*extTask{}}
 	if old != nil {
 		ws.tasks = old.tasks
-		for _, id := range old.subs {
-			if !slices.Contains(subs, id) {
-				m.e.Unsubscribe(ctx, id)
-			}
-		}
 	}
 	next := maps.Clone(m.watches)
 	next[w.Name] = ws
@@ -165,6 +160,20 @@ func (m *Monitor) PutWatch(ctx context.Context, w sluice.Watch) (sluice.Watch, e
 		return w, err
 	}
 	m.watches = next
+	if old != nil { // what the new settings no longer use
+		for _, id := range old.subs {
+			if !slices.Contains(subs, id) {
+				if err := m.e.Unsubscribe(ctx, id); err != nil && !errors.Is(err, sluice.ErrSubscriptionNotFound) {
+					m.log.Error("monitor: unsubscribing a replaced watch", "watch", w.Name, "err", err)
+				}
+			}
+		}
+		if old.cfg.CompleteTopic != "" && w.CompleteTopic == "" {
+			if err := m.e.DeleteQueue(ctx, doneQueue(w.Name)); err != nil && !errors.Is(err, sluice.ErrQueueNotFound) {
+				m.log.Error("monitor: deleting a replaced watch's queue", "watch", w.Name, "err", err)
+			}
+		}
+	}
 	return w, nil
 }
 

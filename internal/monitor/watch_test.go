@@ -234,6 +234,18 @@ func TestWatchCompletionTopic(t *testing.T) {
 	f.publish("done", `{"job":{"id":"r-1"}}`, nil)
 	f.m.IngestWatches(ctx)
 
+	// Replacing the watch without its completion topic keeps its tasks
+	// and drops the completion queue.
+	if _, err := f.m.PutWatch(ctx, sluice.Watch{Name: "legacy", StartTopic: "jobs", IDPath: "job.id", StatusURL: "http://127.0.0.1:1/{id}"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.m.WatchTask("legacy", "7"); err != nil {
+		t.Fatalf("WatchTask(7) after replacing the watch: %v", err)
+	}
+	if _, err := f.e.GetQueue(ctx, "watch-legacy-done"); !errors.Is(err, sluice.ErrQueueNotFound) {
+		t.Fatalf("the replaced watch's completion queue: %v, want ErrQueueNotFound", err)
+	}
+
 	f.clock.Advance(2 * time.Hour) // past the retention
 	f.m.IngestWatches(ctx)
 	if _, err := f.m.WatchTask("legacy", "7"); !errors.Is(err, sluice.ErrTaskNotFound) {
