@@ -74,7 +74,8 @@ const WatchQueuePrefix = "watch:"
 // The task ends when a message with the same id is published to
 // CompleteTopic, or when the HTTP status URL (StatusURL with "{id}"
 // replaced) answers one of DoneStatus and, if DoneMatch is set, a body
-// containing it. An external task counts as running from its start message
+// containing it; FailedMatch and ErrorAttribute tell failures apart. An
+// external task counts as running from its start message
 // on: it gets the buckets, listings and alerts of tracked queues under the
 // name WatchQueuePrefix+Name.
 type Watch struct {
@@ -93,6 +94,13 @@ type Watch struct {
 	// DoneStatus are the HTTP statuses that mean done (default 200).
 	DoneStatus []int
 	DoneMatch  string
+	// FailedMatch, if set, is text whose presence in a status answer (of
+	// any status) means the task ended in failure: it ends as dead.
+	FailedMatch string
+	// ErrorAttribute, if set, names the attribute of completion messages
+	// that says the task failed; its value becomes the task's error and
+	// the task ends as dead.
+	ErrorAttribute string
 	// Retention keeps finished external tasks for lookups (default 1h).
 	Retention time.Duration
 }

@@ -64,7 +64,9 @@ func runMonitorWatchSet(ctx context.Context, st *streams, args []string) error {
 or the value at --id-path (dot-separated keys) in its JSON body. The task is
 done when a message with the same id arrives on --complete-topic, or when
 --status-url (with {id} replaced) answers one of --done-status (default 200)
-with a body containing --done-match. The tasks appear in the buckets,
+with a body containing --done-match. A status answer containing
+--failed-match, or a completion message with the attribute --error-attribute,
+ends the task as dead instead. The tasks appear in the buckets,
 listings and alerts as the queue "watch:NAME".`,
 		`sluice monitor watch set --start-topic report-jobs --id-path job.id --complete-topic report-done reports
 		sluice monitor watch set --start-topic jobs --id-attribute job --status-url 'http://legacy/reports/{id}/status' --poll 2m --done-match complete legacy`)
@@ -80,6 +82,8 @@ listings and alerts as the queue "watch:NAME".`,
 	var done stringList
 	c.fs.Var(&done, "done-status", "an HTTP `status` that means done (repeatable; default 200)")
 	c.fs.StringVar(&w.DoneMatch, "done-match", "", "the status answer's body must contain this `text`")
+	c.fs.StringVar(&w.FailedMatch, "failed-match", "", "a status answer containing this `text` means the task failed")
+	c.fs.StringVar(&w.ErrorAttribute, "error-attribute", "", "a completion message with this `attribute` means the task failed")
 	retention := c.durationFlag("retention", 0, "keep finished tasks for lookups this long (default 1h)")
 	pos, err := c.parse(st, args, 1, 1)
 	if err != nil {
@@ -140,7 +144,8 @@ external tasks (running, or finished within the watch's retention).`,
 	tw := newTable(st.stdout)
 	for _, r := range [][2]string{{"name", w.Name}, {"start topic", w.StartTopic}, {"task id", watchID(w)},
 		{"tenant attribute", orDash(w.TenantAttribute)}, {"completion", watchCompletion(w)},
-		{"done status", fmt.Sprint(w.DoneStatus)}, {"done match", orDash(w.DoneMatch)}, {"retention", formatDuration(w.Retention)},
+		{"done status", fmt.Sprint(w.DoneStatus)}, {"done match", orDash(w.DoneMatch)}, {"failed match", orDash(w.FailedMatch)},
+		{"error attribute", orDash(w.ErrorAttribute)}, {"retention", formatDuration(w.Retention)},
 		{"queue", w.Queue()}} {
 		fmt.Fprintf(tw, "%s\t%s\n", r[0], r[1])
 	}

@@ -37,6 +37,8 @@ type extTask struct {
 	// one answered.
 	Checks    int    `json:"checks,omitempty"`
 	LastCheck string `json:"last_check,omitempty"`
+	// Error is set on a task that ended in failure.
+	Error string `json:"error,omitempty"`
 }
 
 // watchState is a watch with its queues, subscriptions and tasks.
@@ -83,6 +85,10 @@ func validateWatch(w sluice.Watch) error {
 		return sluice.Invalid("retention", "must not be negative")
 	case len(w.DoneMatch) > 1024:
 		return &sluice.LimitError{Field: "done_match", Limit: 1024, Got: int64(len(w.DoneMatch))}
+	case len(w.FailedMatch) > 1024:
+		return &sluice.LimitError{Field: "failed_match", Limit: 1024, Got: int64(len(w.FailedMatch))}
+	case w.ErrorAttribute != "" && w.CompleteTopic == "":
+		return sluice.Invalid("error_attribute", "needs a complete_topic")
 	}
 	if w.StatusURL != "" {
 		if !strings.Contains(w.StatusURL, "{id}") {
@@ -92,8 +98,8 @@ func validateWatch(w sluice.Watch) error {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return sluice.Invalid("status_url", "%q is not an http(s) URL", w.StatusURL)
 		}
-	} else if w.PollInterval != 0 || len(w.DoneStatus) > 0 || w.DoneMatch != "" {
-		return sluice.Invalid("status_url", "poll_interval, done_status and done_match need a status_url")
+	} else if w.PollInterval != 0 || len(w.DoneStatus) > 0 || w.DoneMatch != "" || w.FailedMatch != "" {
+		return sluice.Invalid("status_url", "poll_interval, done_status, done_match and failed_match need a status_url")
 	}
 	for i, s := range w.DoneStatus {
 		if s < 100 || s > 599 {
@@ -247,6 +253,9 @@ func (t *extTask) status(queue string) sluice.TaskStatus {
 		CreatedAt: t.StartedAt, StartedAt: t.StartedAt, FinishedAt: t.FinishedAt, Worker: "external", LastError: t.LastCheck}
 	if !t.FinishedAt.IsZero() {
 		s.State = sluice.TaskSucceeded
+		if t.Error != "" {
+			s.State, s.LastError = sluice.TaskDead, t.Error
+		}
 		if t.StartedAt.IsZero() {
 			s.CreatedAt, s.StartedAt = t.FinishedAt, t.FinishedAt
 		}
@@ -397,7 +406,7 @@ func (m *Monitor) ingest(ctx context.Context, ws *watchState, queue string, star
 			// before its start stands if it is not older.
 			t.StartedAt, t.Checks, t.LastCheck = at, 0, ""
 			if t.FinishedAt.Before(at) {
-				t.FinishedAt = time.Time{}
+				t.FinishedAt, t.Error = time.Time{}, ""
 			}
 			t.Tenant = msg.Tenant
 			if a, ok := msg.Attributes[ws.cfg.TenantAttribute]; ok && ws.cfg.TenantAttribute != "" {
@@ -405,6 +414,9 @@ func (m *Monitor) ingest(ctx context.Context, ws *watchState, queue string, star
 			}
 		case !start && t.running():
 			t.FinishedAt = at
+			if a, ok := msg.Attributes[ws.cfg.ErrorAttribute]; ok && ws.cfg.ErrorAttribute != "" {
+				t.Error = cmp.Or(truncate(a.String, 4096), "failed")
+			}
 		}
 	}
 	if err := m.saveWatches(m.watches); err != nil {
@@ -502,8 +514,9 @@ func (m *Monitor) PollWatches(ctx context.Context) {
 	m.wmu.Unlock()
 	for _, c := range due {
 		type answer struct {
-			done bool
-			what string
+			done   bool
+			what   string
+			failed bool
 		}
 		answers := make([]answer, len(c.ids))
 		var wg sync.WaitGroup
@@ -513,7 +526,7 @@ func (m *Monitor) PollWatches(ctx context.Context) {
 			wg.Go(func() {
 				defer func() { <-sem }()
 				if ctx.Err() == nil {
-					answers[i].done, answers[i].what = m.checkStatus(ctx, c.ws.cfg, id)
+					answers[i].done, answers[i].failed, answers[i].what = m.checkStatus(ctx, c.ws.cfg, id)
 				}
 			})
 		}
@@ -532,6 +545,9 @@ func (m *Monitor) PollWatches(ctx context.Context) {
 			t.LastCheck = a.what
 			if a.done {
 				t.FinishedAt, changed = m.opts.Now(), true
+				if a.failed {
+					t.Error = a.what
+				}
 			}
 		}
 		if changed && m.watches[c.ws.cfg.Name] == c.ws {
@@ -543,28 +559,39 @@ func (m *Monitor) PollWatches(ctx context.Context) {
 	}
 }
 
-// checkStatus asks the status URL of task id and says whether it is done
-// and, if not, what the answer was.
-func (m *Monitor) checkStatus(ctx context.Context, w sluice.Watch, id string) (bool, string) {
+// checkStatus asks the status URL of task id and says whether it ended,
+// whether in failure, and what the answer was if it did not succeed.
+func (m *Monitor) checkStatus(ctx context.Context, w sluice.Watch, id string) (done, failed bool, what string) {
 	u := strings.ReplaceAll(w.StatusURL, "{id}", url.PathEscape(id))
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return false, err.Error()
+		return false, false, err.Error()
 	}
 	req.Header.Set("User-Agent", "sluice-monitor")
 	resp, err := m.opts.HTTPClient.Do(req)
 	if err != nil {
-		return false, "status check failed: " + err.Error()
+		return false, false, "status check failed: " + err.Error()
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	if err != nil {
-		return false, "status check failed: " + err.Error()
+		return false, false, "status check failed: " + err.Error()
 	}
-	if slices.Contains(w.DoneStatus, resp.StatusCode) && (w.DoneMatch == "" || bytes.Contains(body, []byte(w.DoneMatch))) {
-		return true, ""
+	switch {
+	case w.FailedMatch != "" && bytes.Contains(body, []byte(w.FailedMatch)):
+		return true, true, fmt.Sprintf("status check answered %d: %s", resp.StatusCode, truncate(string(body), 512))
+	case slices.Contains(w.DoneStatus, resp.StatusCode) && (w.DoneMatch == "" || bytes.Contains(body, []byte(w.DoneMatch))):
+		return true, false, ""
 	}
-	return false, "status check answered " + strconv.Itoa(resp.StatusCode)
+	return false, false, "status check answered " + strconv.Itoa(resp.StatusCode)
+}
+
+// truncate returns at most n bytes of s, valid UTF-8.
+func truncate(s string, n int) string {
+	if len(s) > n {
+		s = s[:n]
+	}
+	return strings.ToValidUTF8(s, "")
 }
 
 // saveWatches writes the watches and their tasks to the watches file;

@@ -147,7 +147,7 @@ func (f *watchFixture) running(watch string) []string {
 func TestWatchCompletionTopic(t *testing.T) {
 	f := setupWatch(t)
 	ctx := t.Context()
-	w, err := f.m.PutWatch(ctx, sluice.Watch{Name: "legacy", StartTopic: "jobs", IDPath: "job.id", TenantAttribute: "customer", CompleteTopic: "done"})
+	w, err := f.m.PutWatch(ctx, sluice.Watch{Name: "legacy", StartTopic: "jobs", IDPath: "job.id", TenantAttribute: "customer", CompleteTopic: "done", ErrorAttribute: "error"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,8 +168,11 @@ func TestWatchCompletionTopic(t *testing.T) {
 	if got := f.running("legacy"); !slices.Equal(got, []string{"7", "r-1"}) && !slices.Equal(got, []string{"r-1", "7"}) {
 		t.Fatalf("running tasks = %v, want r-1 and 7", got)
 	}
+	f.publish("jobs", `{"job":{"id":"bad"}}`, nil)
+	f.m.IngestWatches(ctx)
 	f.clock.Advance(10 * time.Minute)
 	f.publish("done", `{"job":{"id":7}}`, nil)
+	f.publish("done", `{"job":{"id":"bad"}}`, map[string]string{"error": "disk full"})
 	f.m.IngestWatches(ctx)
 	if got := f.running("legacy"); !slices.Equal(got, []string{"r-1"}) {
 		t.Fatalf("running tasks after 7 finished = %v, want [r-1]", got)
@@ -177,6 +180,9 @@ func TestWatchCompletionTopic(t *testing.T) {
 	st, err := f.m.WatchTask("legacy", "7")
 	if err != nil || st.State != sluice.TaskSucceeded || st.Queue != "watch:legacy" {
 		t.Fatalf("WatchTask(7) = %+v, %v; want succeeded", st, err)
+	}
+	if st, err := f.m.WatchTask("legacy", "bad"); err != nil || st.State != sluice.TaskDead || st.LastError != "disk full" {
+		t.Fatalf("WatchTask(bad) = %+v, %v; want dead: disk full", st, err)
 	}
 
 	f.clock.Advance(34 * time.Minute) // r-1 is 45 minutes old
@@ -276,6 +282,8 @@ func TestWatchStatusURL(t *testing.T) {
 		switch {
 		case id == "gone":
 			http.NotFound(w, r)
+		case id == "broken":
+			w.Write([]byte(`{"state":"failed"}`))
 		case done[id]:
 			w.Write([]byte(`{"state":"complete"}`))
 		default:
@@ -286,17 +294,22 @@ func TestWatchStatusURL(t *testing.T) {
 	f := setupWatch(t)
 	ctx := t.Context()
 	_, err := f.m.PutWatch(ctx, sluice.Watch{Name: "reports", StartTopic: "jobs", IDAttribute: "report",
-		StatusURL: srv.URL + "/reports/{id}/status", PollInterval: 5 * time.Minute, DoneMatch: `"complete"`})
+		StatusURL: srv.URL + "/reports/{id}/status", PollInterval: 5 * time.Minute, DoneMatch: `"complete"`, FailedMatch: `"failed"`})
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.publish("jobs", "{}", map[string]string{"report": "a"})
 	f.publish("jobs", "{}", map[string]string{"report": "b"})
 	f.publish("jobs", "{}", map[string]string{"report": "gone"})
+	f.publish("jobs", "{}", map[string]string{"report": "broken"})
 	f.m.IngestWatches(ctx)
 	f.m.PollWatches(ctx)
 	if got := f.running("reports"); len(got) != 3 {
-		t.Fatalf("running after the first poll = %v, want all three", got)
+		t.Fatalf("running after the first poll = %v, want a, b and gone", got)
+	}
+	st, err := f.m.WatchTask("reports", "broken")
+	if err != nil || st.State != sluice.TaskDead || !strings.Contains(st.LastError, `{"state":"failed"}`) {
+		t.Fatalf("WatchTask(broken) = %+v, %v; want dead with the answer as its error", st, err)
 	}
 	mu.Lock()
 	done["a"] = true
@@ -316,7 +329,7 @@ func TestWatchStatusURL(t *testing.T) {
 	if !slices.Equal(got, []string{"b", "gone"}) {
 		t.Fatalf("running after a finished = %v, want [b gone]", got)
 	}
-	st, err := f.m.WatchTask("reports", "gone")
+	st, err = f.m.WatchTask("reports", "gone")
 	if err != nil || st.LastError != "status check answered 404" {
 		t.Fatalf("WatchTask(gone) = %+v, %v; want the last answer recorded", st, err)
 	}
@@ -342,6 +355,8 @@ func TestWatchValidation(t *testing.T) {
 		{sluice.Watch{Name: "w", StartTopic: "jobs", IDPath: "id", StatusURL: "ftp://x/{id}"}, "status_url"},
 		{sluice.Watch{Name: "w", StartTopic: "jobs", IDPath: "id", StatusURL: "http://x/{id}", DoneStatus: []int{99}}, "done_status[0]"},
 		{sluice.Watch{Name: "w", StartTopic: "jobs", IDPath: "id", CompleteTopic: "done", PollInterval: time.Minute}, "status_url"},
+		{sluice.Watch{Name: "w", StartTopic: "jobs", IDPath: "id", CompleteTopic: "done", FailedMatch: "x"}, "status_url"},
+		{sluice.Watch{Name: "w", StartTopic: "jobs", IDPath: "id", StatusURL: "http://x/{id}", ErrorAttribute: "e"}, "error_attribute"},
 		{sluice.Watch{Name: "w", StartTopic: "nope", IDPath: "id", CompleteTopic: "done"}, "start_topic"},
 		{sluice.Watch{Name: "w", StartTopic: "jobs", IDPath: "id", CompleteTopic: "nope"}, "complete_topic"},
 	} {

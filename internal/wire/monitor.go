@@ -186,6 +186,8 @@ type Watch struct {
 	PollInterval    Duration `json:"poll_interval,omitempty"`
 	DoneStatus      []int    `json:"done_status,omitempty"`
 	DoneMatch       string   `json:"done_match,omitempty"`
+	FailedMatch     string   `json:"failed_match,omitempty"`
+	ErrorAttribute  string   `json:"error_attribute,omitempty"`
 	Retention       Duration `json:"retention,omitempty"`
 }
 
@@ -193,14 +195,16 @@ type Watch struct {
 func FromWatch(w sluice.Watch) Watch {
 	return Watch{Name: w.Name, StartTopic: w.StartTopic, IDAttribute: w.IDAttribute, IDPath: w.IDPath,
 		TenantAttribute: w.TenantAttribute, CompleteTopic: w.CompleteTopic, StatusURL: w.StatusURL,
-		PollInterval: Duration(w.PollInterval), DoneStatus: w.DoneStatus, DoneMatch: w.DoneMatch, Retention: Duration(w.Retention)}
+		PollInterval: Duration(w.PollInterval), DoneStatus: w.DoneStatus, DoneMatch: w.DoneMatch, FailedMatch: w.FailedMatch, ErrorAttribute: w.ErrorAttribute,
+		Retention: Duration(w.Retention)}
 }
 
 // Watch returns the watch d describes.
 func (d Watch) Watch() sluice.Watch {
 	return sluice.Watch{Name: d.Name, StartTopic: d.StartTopic, IDAttribute: d.IDAttribute, IDPath: d.IDPath,
 		TenantAttribute: d.TenantAttribute, CompleteTopic: d.CompleteTopic, StatusURL: d.StatusURL,
-		PollInterval: time.Duration(d.PollInterval), DoneStatus: d.DoneStatus, DoneMatch: d.DoneMatch, Retention: time.Duration(d.Retention)}
+		PollInterval: time.Duration(d.PollInterval), DoneStatus: d.DoneStatus, DoneMatch: d.DoneMatch, FailedMatch: d.FailedMatch, ErrorAttribute: d.ErrorAttribute,
+		Retention: time.Duration(d.Retention)}
 }
 
 // WatchesResponse is the body of GET /v1/monitor/watches.
