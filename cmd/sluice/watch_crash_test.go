@@ -94,7 +94,7 @@ func TestCrashWatchKeepsExternalTasks(t *testing.T) {
 		}
 	}
 	// Confirmed starts not yet read are read from the watch's queue now.
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for id := range confirmed {
 		for {
 			_, err := srv.Client.WatchTask(ctx, "legacy", id)

@@ -373,7 +373,7 @@ func (m *Monitor) IngestWatches(ctx context.Context) int {
 // ingest reads one batch from a watch's queue; m.wmu must be held.
 func (m *Monitor) ingest(ctx context.Context, ws *watchState, queue string, start bool) int {
 	vis, wait := 30*time.Second, time.Duration(0)
-	msgs, err := m.e.Receive(ctx, queue, sluice.ReceiveOptions{Max: 10, VisibilityTimeout: &vis, WaitTime: &wait})
+	msgs, err := m.e.Receive(ctx, queue, sluice.ReceiveOptions{Max: 100, VisibilityTimeout: &vis, WaitTime: &wait})
 	if err != nil {
 		if ctx.Err() == nil {
 			m.log.Error("monitor: reading a watch's messages", "watch", ws.cfg.Name, "queue", queue, "err", err)

@@ -11,7 +11,7 @@ import (
 // BenchmarkWatch measures a watch holding 10,000 running external tasks,
 // against the same queries on a tracked queue of 10,000 tasks in the same
 // run: the age buckets, the 100 oldest running tasks, and reading a batch
-// of 10 start messages, which rewrites the watches file (fsync and
+// of 10 or 100 start messages, which rewrites the watches file (fsync and
 // rename) once.
 func BenchmarkWatch(b *testing.B) {
 	const total = 10_000
@@ -67,6 +67,11 @@ func BenchmarkWatch(b *testing.B) {
 		}},
 		{"ingest-10-starts/watch", func() error {
 			publish(10)
+			f.m.IngestWatches(ctx)
+			return nil
+		}},
+		{"ingest-100-starts/watch", func() error {
+			publish(100)
 			f.m.IngestWatches(ctx)
 			return nil
 		}},
