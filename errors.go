@@ -45,6 +45,8 @@ var (
 	ErrNotTracked = errors.New("queue is not tracked")
 	// ErrRuleNotFound means no alert rule has the name.
 	ErrRuleNotFound = errors.New("alert rule not found")
+	// ErrWatchNotFound means no Task Monitor watch has the name.
+	ErrWatchNotFound = errors.New("watch not found")
 	// ErrClosed means the engine is shutting down or has stopped.
 	ErrClosed = errors.New("sluice engine is closed")
 	// ErrUnavailable means the engine cannot accept writes, for example after a

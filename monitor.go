@@ -61,3 +61,49 @@ type Alert struct {
 	FiredAt time.Time
 	Sent    int // notices sent
 }
+
+// WatchQueuePrefix starts the name under which a watch's external tasks
+// appear in the Task Monitor's buckets, listings and alerts:
+// "watch:<name>". Queue names cannot contain ':', so it never names a queue.
+const WatchQueuePrefix = "watch:"
+
+// Watch makes the Task Monitor follow tasks that run outside Sluice, in a
+// legacy system that only announces them. Each message published to
+// StartTopic starts an external task, whose id is the message attribute
+// IDAttribute or the value at IDPath (dot-separated keys) in its JSON body.
+// The task ends when a message with the same id is published to
+// CompleteTopic, or when the HTTP status URL (StatusURL with "{id}"
+// replaced) answers one of DoneStatus and, if DoneMatch is set, a body
+// containing it; FailedMatch and ErrorAttribute tell failures apart. An
+// external task counts as running from its start message
+// on: it gets the buckets, listings and alerts of tracked queues under the
+// name WatchQueuePrefix+Name.
+type Watch struct {
+	Name        string
+	StartTopic  string
+	IDAttribute string
+	IDPath      string
+	// TenantAttribute names the attribute holding the task's tenant; empty
+	// takes the tenant the message was published with.
+	TenantAttribute string
+	CompleteTopic   string
+	StatusURL       string
+	// PollInterval is how often each running task's status URL is asked
+	// (default 1m).
+	PollInterval time.Duration
+	// DoneStatus are the HTTP statuses that mean done (default 200).
+	DoneStatus []int
+	DoneMatch  string
+	// FailedMatch, if set, is text whose presence in a status answer (of
+	// any status) means the task ended in failure: it ends as dead.
+	FailedMatch string
+	// ErrorAttribute, if set, names the attribute of completion messages
+	// that says the task failed; its value becomes the task's error and
+	// the task ends as dead.
+	ErrorAttribute string
+	// Retention keeps finished external tasks for lookups (default 1h).
+	Retention time.Duration
+}
+
+// Queue returns the name the watch's tasks appear under.
+func (w Watch) Queue() string { return WatchQueuePrefix + w.Name }

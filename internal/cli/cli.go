@@ -66,7 +66,7 @@ func commands() []*command {
 			{name: "list", summary: "list a tracked queue's tasks", run: runTaskList},
 			{name: "wait", summary: "wait until a task is finished", run: runTaskWait},
 		}},
-		{name: "monitor", summary: "the Task Monitor: age buckets, oldest tasks, alert rules and alerts", sub: []*command{
+		{name: "monitor", summary: "the Task Monitor: age buckets, oldest tasks, alert rules, alerts and watches", sub: []*command{
 			{name: "buckets", summary: "count active tasks by age", run: runMonitorBuckets},
 			{name: "tasks", summary: "list active tasks oldest first", run: runMonitorTasks},
 			{name: "rules", summary: "list, set and delete alert rules", sub: []*command{
@@ -75,6 +75,12 @@ func commands() []*command {
 				{name: "delete", summary: "delete alert rules", run: runMonitorRulesDelete},
 			}},
 			{name: "alerts", summary: "list active alerts", run: runMonitorAlerts},
+			{name: "watch", summary: "list, set and delete watches of external tasks", sub: []*command{
+				{name: "list", summary: "list watches", run: runMonitorWatchList},
+				{name: "set", summary: "create or replace a watch", run: runMonitorWatchSet},
+				{name: "get", summary: "show a watch, or one of its tasks", run: runMonitorWatchGet},
+				{name: "delete", summary: "delete watches and their tasks", run: runMonitorWatchDelete},
+			}},
 		}},
 		{name: "topic", summary: "create, list, inspect and delete topics", sub: []*command{
 			{name: "create", summary: "create a topic", run: runTopicCreate},

@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -56,4 +57,53 @@ func TestMonitorCommands(t *testing.T) {
 		t.Errorf("monitor alerts printed null")
 	}
 	wantFailure(t, "bad kind", f.run("monitor", "tasks", "--kind", "sleepy", "reports"), 2, "sleepy")
+}
+
+// TestMonitorWatchCommands sets a watch through the CLI and follows one
+// external task from its start message to its completion message.
+func TestMonitorWatchCommands(t *testing.T) {
+	f := setup(t)
+	f.ok("topic", "create", "jobs")
+	f.ok("topic", "create", "jobs-done")
+	out := f.ok("monitor", "watch", "set", "--start-topic", "jobs", "--id-path", "job.id", "--complete-topic", "jobs-done", "legacy")
+	if !strings.Contains(out, "watch legacy") {
+		t.Errorf("monitor watch set printed %q", out)
+	}
+	wantFailure(t, "no id", f.run("monitor", "watch", "set", "--start-topic", "jobs", "--complete-topic", "jobs-done", "x"), 1, "id_attribute")
+	wantFailure(t, "bad status", f.run("monitor", "watch", "set", "--done-status", "ok", "x"), 2, "done-status")
+	var watches []wire.Watch
+	f.okJSON(&watches, "monitor", "watch", "list")
+	if len(watches) != 1 || watches[0].IDPath != "job.id" || watches[0].Retention != wire.Duration(time.Hour) {
+		t.Fatalf("monitor watch list = %+v", watches)
+	}
+	f.ok("publish", "jobs", `{"job":{"id":"r-1"}}`)
+	var task wire.Task
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if f.run("monitor", "watch", "get", "legacy", "r-1").code == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the started task never appeared")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	var tasks []wire.Task
+	f.okJSON(&tasks, "monitor", "tasks", "watch:legacy")
+	if len(tasks) != 1 || tasks[0].ID != "r-1" || tasks[0].State != sluice.TaskRunning {
+		t.Fatalf("monitor tasks watch:legacy = %+v", tasks)
+	}
+	f.ok("publish", "jobs-done", `{"job":{"id":"r-1"}}`)
+	for {
+		f.okJSON(&task, "monitor", "watch", "get", "legacy", "r-1")
+		if task.State == sluice.TaskSucceeded {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the task never finished: %+v", task)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	f.ok("monitor", "watch", "delete", "legacy")
+	wantFailure(t, "delete twice", f.run("monitor", "watch", "delete", "legacy"), 1, "watch not found")
 }

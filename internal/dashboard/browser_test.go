@@ -432,10 +432,5 @@ func TestDashboardInBrowser(t *testing.T) {
 		b.screenshot(t, "tiers")
 	})
 
-	t.Run("task monitor placeholder", func(t *testing.T) {
-		b.do(t, "open monitor", chromedp.Navigate(l.url+"/ui/"), chromedp.Click(chromedp.CSS(`a[href="/ui/monitor"]`)),
-			chromedp.WaitVisible(chromedp.CSS(`.placeholder`)))
-	})
-
 	b.noErrors(t)
 }

@@ -33,7 +33,17 @@ type Engine interface {
 	ListQueues(ctx context.Context, prefix, after string, limit int) ([]sluice.QueueConfig, error)
 	TaskAges(ctx context.Context, queue string, bounds []time.Duration, perTenant bool) (sluice.TaskAges, error)
 	OldestTasks(ctx context.Context, queue string, q sluice.TaskAgeQuery) ([]sluice.TaskStatus, error)
+	TaskStatus(ctx context.Context, queue, id string) (sluice.TaskStatus, error)
 	Publish(ctx context.Context, topic string, msgs []sluice.PublishInput) ([]sluice.PublishResult, error)
+
+	// For watches.
+	GetTopic(ctx context.Context, name string) (sluice.TopicConfig, error)
+	CreateQueue(ctx context.Context, cfg sluice.QueueConfig) (sluice.QueueConfig, bool, error)
+	DeleteQueue(ctx context.Context, name string) error
+	Subscribe(ctx context.Context, in sluice.Subscription) (sluice.Subscription, error)
+	Unsubscribe(ctx context.Context, id string) error
+	Receive(ctx context.Context, queue string, opts sluice.ReceiveOptions) ([]sluice.Message, error)
+	Ack(ctx context.Context, queue string, receipts []string) ([]error, error)
 }
 
 // DefaultBuckets are the age buckets of the seed's Task Monitor.
@@ -48,6 +58,13 @@ type Options struct {
 	Interval time.Duration
 	// RulesFile keeps the rules across restarts (default: memory only).
 	RulesFile string
+	// AlertsFile keeps the active alerts across restarts, so that an alert
+	// firing before a restart is not sent again as new after it, and is
+	// resolved when its condition ends (default: memory only).
+	AlertsFile string
+	// WatchesFile keeps the watches and their external tasks across
+	// restarts (default: memory only).
+	WatchesFile string
 	// Logger receives every notice and the monitor's own failures.
 	Logger *slog.Logger
 	// HTTPClient sends webhook notices (default: a client with a 10s
@@ -70,6 +87,9 @@ type Monitor struct {
 	rules    map[string]sluice.AlertRule
 	alerts   map[alertKey]*sluice.Alert
 	lastEval time.Time
+
+	wmu     sync.Mutex // guards watches and their tasks
+	watches map[string]*watchState
 }
 
 type alertKey struct{ rule, queue, task string }
@@ -99,6 +119,12 @@ func New(e Engine, opts Options) (*Monitor, error) {
 		return nil, err
 	}
 	m.rules = rules
+	if err := m.loadAlerts(); err != nil {
+		return nil, err
+	}
+	if m.watches, err = loadWatches(opts.WatchesFile); err != nil {
+		return nil, err
+	}
 	return m, nil
 }
 
@@ -110,6 +136,7 @@ func (m *Monitor) Buckets() []time.Duration { return slices.Clone(m.opts.Buckets
 func (m *Monitor) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { m.sendWebhooks(ctx) })
+	wg.Go(func() { m.runWatches(ctx) })
 	t := time.NewTicker(m.opts.Interval)
 	defer t.Stop()
 	for {
@@ -131,7 +158,8 @@ func (m *Monitor) Status() (last time.Time, healthy bool) {
 	return m.lastEval, !m.lastEval.IsZero() && m.opts.Now().Sub(m.lastEval) <= 3*m.opts.Interval
 }
 
-// TrackedQueues returns the names of the tracked queues.
+// TrackedQueues returns the names of the tracked queues, then those of the
+// watches ("watch:<name>").
 func (m *Monitor) TrackedQueues(ctx context.Context) ([]string, error) {
 	var names []string
 	after := ""
@@ -146,6 +174,9 @@ func (m *Monitor) TrackedQueues(ctx context.Context) ([]string, error) {
 			}
 		}
 		if len(qs) < 1000 {
+			for _, w := range m.Watches() {
+				names = append(names, w.Queue())
+			}
 			return names, nil
 		}
 		after = qs[len(qs)-1].Name
@@ -155,12 +186,37 @@ func (m *Monitor) TrackedQueues(ctx context.Context) ([]string, error) {
 // Ages returns the age buckets of a tracked queue, per tenant too when
 // perTenant is set.
 func (m *Monitor) Ages(ctx context.Context, queue string, perTenant bool) (sluice.TaskAges, error) {
-	return m.e.TaskAges(ctx, queue, m.opts.Buckets, perTenant)
+	return m.ages(ctx, queue, m.opts.Buckets, perTenant)
+}
+
+// ages counts the tasks of a tracked queue or a watch in age buckets.
+func (m *Monitor) ages(ctx context.Context, queue string, bounds []time.Duration, perTenant bool) (sluice.TaskAges, error) {
+	m.wmu.Lock()
+	ws, isWatch, err := m.watchOf(queue)
+	if isWatch {
+		defer m.wmu.Unlock()
+		if err != nil {
+			return sluice.TaskAges{}, err
+		}
+		return m.watchAges(ws, bounds, perTenant), nil
+	}
+	m.wmu.Unlock()
+	return m.e.TaskAges(ctx, queue, bounds, perTenant)
 }
 
 // Tasks lists a tracked queue's active tasks of a kind and age range,
 // oldest first.
 func (m *Monitor) Tasks(ctx context.Context, queue string, q sluice.TaskAgeQuery) ([]sluice.TaskStatus, error) {
+	m.wmu.Lock()
+	ws, isWatch, err := m.watchOf(queue)
+	if isWatch {
+		defer m.wmu.Unlock()
+		if err != nil {
+			return nil, err
+		}
+		return m.watchTasks(ws, q)
+	}
+	m.wmu.Unlock()
 	return m.e.OldestTasks(ctx, queue, q)
 }
 
@@ -198,6 +254,9 @@ func (m *Monitor) DeleteRule(name string) error {
 		if k.rule == name {
 			delete(m.alerts, k)
 		}
+	}
+	if err := m.saveAlerts(); err != nil {
+		m.log.Error("monitor: saving alerts", "err", err)
 	}
 	return nil
 }
@@ -278,6 +337,7 @@ func (m *Monitor) Evaluate(ctx context.Context) {
 		}
 	}
 	var out []notice
+	changed := false // whether the alerts to save changed
 	m.mu.Lock()
 	for k, f := range seen {
 		r, ok := m.rules[k.rule]
@@ -288,6 +348,7 @@ func (m *Monitor) Evaluate(ctx context.Context) {
 		if a == nil {
 			a = &sluice.Alert{Rule: k.rule, Queue: k.queue, Task: k.task, Tenant: f.tenant, Labels: r.Labels, State: "pending", Since: now}
 			m.alerts[k] = a
+			changed = true
 		}
 		a.Summary = f.summary
 		switch {
@@ -303,11 +364,17 @@ func (m *Monitor) Evaluate(ctx context.Context) {
 			continue
 		}
 		delete(m.alerts, k)
+		changed = true
 		if r, ok := m.rules[k.rule]; ok && a.State == "firing" {
 			out = append(out, m.noticeOf(r, a, "resolved", now))
 		}
 	}
 	m.lastEval = now
+	if changed || len(out) > 0 {
+		if err := m.saveAlerts(); err != nil {
+			m.log.Error("monitor: saving alerts", "err", err)
+		}
+	}
 	m.mu.Unlock()
 	for _, n := range out {
 		m.deliver(ctx, n)
@@ -322,7 +389,7 @@ func (m *Monitor) check(ctx context.Context, r sluice.AlertRule, q string) ([]fi
 		}[r.Condition]
 		// A task exactly at the threshold has reached it: with the
 		// default buckets, the 45-minute alert fires at 45 minutes.
-		tasks, err := m.e.OldestTasks(ctx, q, sluice.TaskAgeQuery{Kind: kind, Over: r.Threshold, Tenant: r.Tenant, Limit: 1000})
+		tasks, err := m.Tasks(ctx, q, sluice.TaskAgeQuery{Kind: kind, Over: r.Threshold, Tenant: r.Tenant, Limit: 1000})
 		if err != nil {
 			return nil, err
 		}
@@ -341,7 +408,7 @@ func (m *Monitor) check(ctx context.Context, r sluice.AlertRule, q string) ([]fi
 		}
 		return out, nil
 	}
-	ages, err := m.e.TaskAges(ctx, q, []time.Duration{r.Threshold}, r.Tenant != "")
+	ages, err := m.ages(ctx, q, []time.Duration{r.Threshold}, r.Tenant != "")
 	if err != nil {
 		return nil, err
 	}

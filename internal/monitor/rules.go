@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -57,16 +58,9 @@ func (s store) load() (map[string]sluice.AlertRule, error) {
 	if s.path == "" {
 		return rules, nil
 	}
-	data, err := os.ReadFile(s.path)
-	if os.IsNotExist(err) {
-		return rules, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("monitor: reading rules: %w", err)
-	}
 	var list []wire.AlertRule
-	if err := json.Unmarshal(data, &list); err != nil {
-		return nil, fmt.Errorf("monitor: rules file %s: %w", s.path, err)
+	if ok, err := readJSON(s.path, &list); err != nil || !ok {
+		return rules, err
 	}
 	for _, r := range list {
 		rules[r.Name] = r.AlertRule()
@@ -74,8 +68,7 @@ func (s store) load() (map[string]sluice.AlertRule, error) {
 	return rules, nil
 }
 
-// save writes rules durably: to a temporary file, synced, renamed over the
-// old one, and the directory synced.
+// save writes rules durably (see writeFileAtomic).
 func (s store) save(rules map[string]sluice.AlertRule) error {
 	if s.path == "" {
 		return nil
@@ -88,28 +81,94 @@ func (s store) save(rules map[string]sluice.AlertRule) error {
 	if err != nil {
 		return err
 	}
-	tmp := s.path + ".tmp"
+	if err := writeFileAtomic(s.path, data); err != nil {
+		return fmt.Errorf("monitor: saving rules: %w", err)
+	}
+	return nil
+}
+
+// readJSON decodes the file at path into v; it reports false if there is
+// no file.
+func readJSON(path string, v any) (bool, error) {
+	data, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("monitor: %w", err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return false, fmt.Errorf("monitor: %s: %w", path, err)
+	}
+	return true, nil
+}
+
+// writeFileAtomic replaces the file at path with data durably: it writes
+// a temporary file, syncs it, renames it over the old one and syncs the
+// directory, so a crash leaves either the old or the new file whole.
+func writeFileAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
 	if err != nil {
-		return fmt.Errorf("monitor: saving rules: %w", err)
+		return err
 	}
 	if _, err := f.Write(data); err != nil {
 		f.Close()
-		return fmt.Errorf("monitor: saving rules: %w", err)
+		return err
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		return fmt.Errorf("monitor: saving rules: %w", err)
+		return err
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("monitor: saving rules: %w", err)
+		return err
 	}
-	if err := os.Rename(tmp, s.path); err != nil {
-		return fmt.Errorf("monitor: saving rules: %w", err)
+	if err := os.Rename(tmp, path); err != nil {
+		return err
 	}
-	if d, err := os.Open(filepath.Dir(s.path)); err == nil {
-		d.Sync()
-		d.Close()
+	d, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// saveAlerts writes the active alerts to the alerts file; m.mu must be
+// held.
+func (m *Monitor) saveAlerts() error {
+	if m.opts.AlertsFile == "" {
+		return nil
+	}
+	list := make([]wire.Alert, 0, len(m.alerts))
+	for _, a := range m.alerts {
+		list = append(list, wire.FromAlert(*a))
+	}
+	slices.SortFunc(list, func(a, b wire.Alert) int {
+		return cmp.Or(strings.Compare(a.Rule, b.Rule), strings.Compare(a.Queue, b.Queue), strings.Compare(a.Task, b.Task))
+	})
+	data, err := json.MarshalIndent(list, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(m.opts.AlertsFile, data)
+}
+
+// loadAlerts reads the alerts file, if there is one, dropping the alerts
+// of rules that no longer exist.
+func (m *Monitor) loadAlerts() error {
+	if m.opts.AlertsFile == "" {
+		return nil
+	}
+	var list []wire.Alert
+	if ok, err := readJSON(m.opts.AlertsFile, &list); err != nil || !ok {
+		return err
+	}
+	for _, d := range list {
+		if _, ok := m.rules[d.Rule]; ok {
+			a := d.Alert()
+			m.alerts[alertKey{a.Rule, a.Queue, a.Task}] = &a
+		}
 	}
 	return nil
 }

@@ -23,6 +23,11 @@ type Monitor interface {
 	Rules() []sluice.AlertRule
 	Alerts() []sluice.Alert
 	Status() (last time.Time, healthy bool)
+	PutWatch(ctx context.Context, w sluice.Watch) (sluice.Watch, error)
+	DeleteWatch(ctx context.Context, name string) error
+	Watch(name string) (sluice.Watch, error)
+	Watches() []sluice.Watch
+	WatchTask(name, id string) (sluice.TaskStatus, error)
 }
 
 func (h *handler) monitor(r *http.Request) (Monitor, error) {
@@ -193,5 +198,78 @@ func (h *handler) monitorStatus(w http.ResponseWriter, r *http.Request) error {
 		status = http.StatusServiceUnavailable
 	}
 	h.write(w, r, status, wire.MonitorStatus{LastEvaluatedAt: last.UTC(), Healthy: ok})
+	return nil
+}
+
+func (h *handler) listWatches(w http.ResponseWriter, r *http.Request) error {
+	m, err := h.monitor(r)
+	if err != nil {
+		return err
+	}
+	resp := wire.WatchesResponse{Watches: []wire.Watch{}}
+	for _, watch := range m.Watches() {
+		resp.Watches = append(resp.Watches, wire.FromWatch(watch))
+	}
+	h.write(w, r, http.StatusOK, resp)
+	return nil
+}
+
+func (h *handler) putWatch(w http.ResponseWriter, r *http.Request) error {
+	m, err := h.monitor(r)
+	if err != nil {
+		return err
+	}
+	var doc wire.Watch
+	if err := h.read(w, r, &doc, false); err != nil {
+		return err
+	}
+	name := r.PathValue("watch")
+	if doc.Name != "" && doc.Name != name {
+		return sluice.Invalid("name", "%q differs from the path's %q", doc.Name, name)
+	}
+	doc.Name = name
+	watch, err := m.PutWatch(r.Context(), doc.Watch())
+	if err != nil {
+		return err
+	}
+	h.write(w, r, http.StatusOK, wire.FromWatch(watch))
+	return nil
+}
+
+func (h *handler) getWatch(w http.ResponseWriter, r *http.Request) error {
+	m, err := h.monitor(r)
+	if err != nil {
+		return err
+	}
+	watch, err := m.Watch(r.PathValue("watch"))
+	if err != nil {
+		return err
+	}
+	h.write(w, r, http.StatusOK, wire.FromWatch(watch))
+	return nil
+}
+
+func (h *handler) deleteWatch(w http.ResponseWriter, r *http.Request) error {
+	m, err := h.monitor(r)
+	if err != nil {
+		return err
+	}
+	if err := m.DeleteWatch(r.Context(), r.PathValue("watch")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (h *handler) getWatchTask(w http.ResponseWriter, r *http.Request) error {
+	m, err := h.monitor(r)
+	if err != nil {
+		return err
+	}
+	st, err := m.WatchTask(r.PathValue("watch"), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	h.write(w, r, http.StatusOK, wire.FromTaskStatus(st))
 	return nil
 }

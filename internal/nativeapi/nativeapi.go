@@ -192,6 +192,11 @@ var routes = []struct {
 	{"GET", "/v1/monitor/rules/{rule}", (*handler).getRule},
 	{"DELETE", "/v1/monitor/rules/{rule}", (*handler).deleteRule},
 	{"GET", "/v1/monitor/alerts", (*handler).listAlerts},
+	{"GET", "/v1/monitor/watches", (*handler).listWatches},
+	{"PUT", "/v1/monitor/watches/{watch}", (*handler).putWatch},
+	{"GET", "/v1/monitor/watches/{watch}", (*handler).getWatch},
+	{"DELETE", "/v1/monitor/watches/{watch}", (*handler).deleteWatch},
+	{"GET", "/v1/monitor/watches/{watch}/tasks/{id}", (*handler).getWatchTask},
 	{"GET", "/v1/monitor/status", (*handler).monitorStatus},
 }
 

@@ -232,3 +232,60 @@ type evalEngine struct {
 func (e evalEngine) Publish(ctx context.Context, topic string, msgs []sluice.PublishInput) ([]sluice.PublishResult, error) {
 	return e.router.Publish(ctx, topic, msgs)
 }
+
+// The watch methods reach the whole cluster: a node's evaluating monitor
+// keeps no watches (see clusterMonitor), so these are not called today.
+
+func (e evalEngine) GetTopic(ctx context.Context, name string) (sluice.TopicConfig, error) {
+	return e.router.GetTopic(ctx, name)
+}
+
+func (e evalEngine) CreateQueue(ctx context.Context, cfg sluice.QueueConfig) (sluice.QueueConfig, bool, error) {
+	return e.router.CreateQueue(ctx, cfg)
+}
+
+func (e evalEngine) DeleteQueue(ctx context.Context, name string) error {
+	return e.router.DeleteQueue(ctx, name)
+}
+
+func (e evalEngine) Subscribe(ctx context.Context, in sluice.Subscription) (sluice.Subscription, error) {
+	return e.router.Subscribe(ctx, in)
+}
+
+func (e evalEngine) Unsubscribe(ctx context.Context, id string) error {
+	return e.router.Unsubscribe(ctx, id)
+}
+
+func (e evalEngine) Receive(ctx context.Context, queue string, opts sluice.ReceiveOptions) ([]sluice.Message, error) {
+	return e.router.Receive(ctx, queue, opts)
+}
+
+func (e evalEngine) Ack(ctx context.Context, queue string, receipts []string) ([]error, error) {
+	return e.router.Ack(ctx, queue, receipts)
+}
+
+// External watches keep their state in files of one node's data directory,
+// so cluster mode does not offer them yet: creating one is refused with an
+// error naming the field, and there are none to list or read.
+
+func (m clusterMonitor) PutWatch(ctx context.Context, w sluice.Watch) (sluice.Watch, error) {
+	return sluice.Watch{}, sluice.Invalid("name", "external watches are not available in cluster mode yet")
+}
+
+func (m clusterMonitor) DeleteWatch(ctx context.Context, name string) error {
+	return fmt.Errorf("%w: %s", sluice.ErrWatchNotFound, name)
+}
+
+func (m clusterMonitor) Watch(name string) (sluice.Watch, error) {
+	return sluice.Watch{}, fmt.Errorf("%w: %s", sluice.ErrWatchNotFound, name)
+}
+
+func (m clusterMonitor) Watches() []sluice.Watch { return nil }
+
+func (m clusterMonitor) WatchTask(name, id string) (sluice.TaskStatus, error) {
+	return sluice.TaskStatus{}, fmt.Errorf("%w: %s", sluice.ErrWatchNotFound, name)
+}
+
+func (e evalEngine) TaskStatus(ctx context.Context, queue, id string) (sluice.TaskStatus, error) {
+	return e.router.TaskStatus(ctx, queue, id)
+}

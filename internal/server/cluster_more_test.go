@@ -103,6 +103,7 @@ func TestClusterAPIs(t *testing.T) {
 		{"sns", testSNS},
 		{"tiers", testTiers},
 		{"metrics", testMetrics},
+		{"no watches", testNoWatches},
 		{"http subscription", testHTTPSubscription}, // stops a node
 	} {
 		if !t.Run(part.name, func(t *testing.T) { part.test(t, nodes, owners) }) {
@@ -427,5 +428,22 @@ func testMetrics(t *testing.T, nodes map[string]*running, owners map[int]string)
 		if v, ok := value(scrape(t, n), "sluice_queue_sent_total", map[string]string{"queue": queue}); ok {
 			t.Errorf("a node not serving %s reports %v sent", queue, v)
 		}
+	}
+}
+
+// testNoWatches shows that cluster mode refuses external watches, whose
+// state lives in one node's files, with an error naming the field, and
+// lists none.
+func testNoWatches(t *testing.T, nodes map[string]*running, owners map[int]string) {
+	for _, n := range nodes {
+		_, err := n.client.PutWatch(t.Context(), sluice.Watch{Name: "legacy", StartTopic: "jobs", IDAttribute: "id", CompleteTopic: "done"})
+		var inv *sluice.InvalidArgumentError
+		if !errors.As(err, &inv) || inv.Field != "name" || !strings.Contains(inv.Reason, "cluster mode") {
+			t.Errorf("PutWatch through a cluster node = %v, want invalid name saying cluster mode lacks watches", err)
+		}
+		if _, err := n.client.Watch(t.Context(), "legacy"); !errors.Is(err, sluice.ErrWatchNotFound) {
+			t.Errorf("Watch(legacy) = %v, want ErrWatchNotFound", err)
+		}
+		return // one node is enough: every node is built alike
 	}
 }

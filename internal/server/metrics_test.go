@@ -295,3 +295,49 @@ func TestMetricsTenantSeriesOnlyForTheLargestQueues(t *testing.T) {
 	}
 	wantValue(t, fams, "sluice_tenant_messages", map[string]string{"queue": "large", "tenant": "acme", "state": "visible"}, 3)
 }
+
+// TestMetricsMonitor checks the Task Monitor's series: bucket counts of a
+// tracked queue, an active alert and the monitor's health.
+func TestMetricsMonitor(t *testing.T) {
+	r := start(t, server.Config{MonitorInterval: time.Second, MonitorBuckets: []time.Duration{time.Millisecond, time.Hour}})
+	ctx := t.Context()
+	c := r.client
+	if _, err := c.CreateQueue(ctx, sluice.QueueConfig{Name: "reports", Tasks: &sluice.TaskPolicy{}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range []string{"a", "b"} {
+		if _, err := c.Send(ctx, "reports", sluice.SendInput{Body: []byte(b)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wait := time.Duration(0)
+	if msgs, err := c.Receive(ctx, "reports", sluice.ReceiveOptions{WaitTime: &wait}); err != nil || len(msgs) != 1 {
+		t.Fatalf("Receive() = %v, %v", msgs, err)
+	}
+	if _, err := c.PutRule(ctx, sluice.AlertRule{Name: "now", Condition: sluice.CondRunningAge}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond) // both tasks in the 1ms bucket
+	deadline := time.Now().Add(10 * time.Second)
+	var fams map[string]*dto.MetricFamily
+	for {
+		fams = scrape(t, r)
+		if v, _ := value(fams, "sluice_monitor_alerts", map[string]string{"rule": "now", "state": "firing"}); v == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("sluice_monitor_alerts{rule=now,state=firing} never reached 1")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, kind := range []string{"waiting", "running"} {
+		wantValue(t, fams, "sluice_monitor_tasks", map[string]string{"queue": "reports", "kind": kind}, 1)
+		wantValue(t, fams, "sluice_monitor_bucket_tasks", map[string]string{"queue": "reports", "kind": kind, "over_seconds": "0.001"}, 1)
+		wantValue(t, fams, "sluice_monitor_bucket_tasks", map[string]string{"queue": "reports", "kind": kind, "over_seconds": "3600"}, 0)
+	}
+	wantValue(t, fams, "sluice_monitor_orphaned_tasks", map[string]string{"queue": "reports"}, 0)
+	wantValue(t, fams, "sluice_monitor_healthy", nil, 1)
+	if v, _ := value(fams, "sluice_monitor_last_evaluation_timestamp_seconds", nil); v < float64(time.Now().Add(-time.Minute).Unix()) {
+		t.Errorf("sluice_monitor_last_evaluation_timestamp_seconds = %v, want a recent time", v)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -246,24 +247,32 @@ func New(ctx context.Context, cfg Config) (_ *Server, err error) {
 		Logger:     s.log,
 		BaseURL:    cmp.Or(cfg.PublicURL, "http://"+s.ln.Addr().String()),
 	})
-	uiOpts := cfg.Dashboard
-	uiOpts.Logger, uiOpts.Push = s.log, s.push
-	s.ui = dashboard.New(s.engine, uiOpts)
 	if err := s.registerMetrics(journalMetrics); err != nil {
 		return nil, err
 	}
 	s.sqs = sqsapi.New(s.engine, sqsapi.Options{AWS: aws, Limits: cfg.Limits, Logger: s.log})
 	s.sns = snsapi.New(s.engine, snsapi.Options{AWS: aws, Logger: s.log})
 	s.monitor, err = monitor.New(s.engine, monitor.Options{
-		Buckets:   cfg.MonitorBuckets,
-		Interval:  cfg.MonitorInterval,
-		RulesFile: filepath.Join(cfg.DataDir, "monitor-rules.json"),
-		Logger:    s.log.With("component", "monitor"),
+		Buckets:     cfg.MonitorBuckets,
+		Interval:    cfg.MonitorInterval,
+		RulesFile:   filepath.Join(cfg.DataDir, "monitor-rules.json"),
+		WatchesFile: filepath.Join(cfg.DataDir, "monitor-watches.json"),
+		AlertsFile:  filepath.Join(cfg.DataDir, "monitor-alerts.json"),
+		Logger:      s.log.With("component", "monitor"),
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.queryMonitor = s.monitor
+	if err := s.registry.Register(metrics.NewMonitorCollector(s.monitor, s.cfg.Metrics, s.log)); err != nil {
+		return nil, fmt.Errorf("register metrics: %w", err)
+	}
+	uiOpts := cfg.Dashboard
+	uiOpts.Logger, uiOpts.Push = s.log, s.push
+	monitorPage := dashboard.NewMonitorPage(s.monitor)
+	uiOpts.Pages = append(slices.Clip(uiOpts.Pages), monitorPage.Page())
+	s.ui = dashboard.New(s.engine, uiOpts)
+	monitorPage.Attach(s.ui)
 	s.newHTTP()
 	return s, nil
 }

@@ -186,6 +186,7 @@ func TestErrorTable(t *testing.T) {
 		{sluice.ErrTaskNotFound, 404, CodeTaskNotFound},
 		{sluice.ErrNotTracked, 400, CodeNotTracked},
 		{sluice.ErrRuleNotFound, 404, CodeRuleNotFound},
+		{sluice.ErrWatchNotFound, 404, CodeWatchNotFound},
 		{sluice.ErrUnavailable, 503, CodeUnavailable},
 		{sluice.ErrClosed, 503, CodeUnavailable},
 		{errors.New("disk on fire"), 500, CodeInternal},
@@ -215,8 +216,8 @@ func TestErrorTable(t *testing.T) {
 			}
 		}
 	}
-	if n := len(Codes()); n != 23 {
-		t.Errorf("Codes() has %d codes, want 23", n)
+	if n := len(Codes()); n != 24 {
+		t.Errorf("Codes() has %d codes, want 24", n)
 	}
 	if _, body := ErrorBodyOf(errors.New("secret detail")); body.Message != "internal error" {
 		t.Errorf("internal error message = %q, want no detail", body.Message)

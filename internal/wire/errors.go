@@ -37,6 +37,7 @@ const (
 	CodeTaskNotFound         = "task_not_found"
 	CodeNotTracked           = "not_tracked"
 	CodeRuleNotFound         = "rule_not_found"
+	CodeWatchNotFound        = "watch_not_found"
 	CodeNotFound             = "not_found"
 	CodeMethodNotAllowed     = "method_not_allowed"
 	CodeQueueExists          = "queue_exists"
@@ -72,6 +73,7 @@ var codes = []struct {
 	{CodeTaskNotFound, http.StatusNotFound, sluice.ErrTaskNotFound},
 	{CodeNotTracked, http.StatusBadRequest, sluice.ErrNotTracked},
 	{CodeRuleNotFound, http.StatusNotFound, sluice.ErrRuleNotFound},
+	{CodeWatchNotFound, http.StatusNotFound, sluice.ErrWatchNotFound},
 	{CodeNotFound, http.StatusNotFound, ErrNotFound},
 	{CodeMethodNotAllowed, http.StatusMethodNotAllowed, ErrMethodNotAllowed},
 	{CodeQueueExists, http.StatusConflict, sluice.ErrQueueExists},

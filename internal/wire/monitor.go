@@ -172,3 +172,42 @@ type MonitorStatus struct {
 	LastEvaluatedAt time.Time `json:"last_evaluated_at,omitzero"`
 	Healthy         bool      `json:"healthy"`
 }
+
+// Watch is a Task Monitor watch of external tasks: the body of PUT
+// /v1/monitor/watches/{name} and an entry of GET /v1/monitor/watches.
+type Watch struct {
+	Name            string   `json:"name"`
+	StartTopic      string   `json:"start_topic"`
+	IDAttribute     string   `json:"id_attribute,omitempty"`
+	IDPath          string   `json:"id_path,omitempty"`
+	TenantAttribute string   `json:"tenant_attribute,omitempty"`
+	CompleteTopic   string   `json:"complete_topic,omitempty"`
+	StatusURL       string   `json:"status_url,omitempty"`
+	PollInterval    Duration `json:"poll_interval,omitempty"`
+	DoneStatus      []int    `json:"done_status,omitempty"`
+	DoneMatch       string   `json:"done_match,omitempty"`
+	FailedMatch     string   `json:"failed_match,omitempty"`
+	ErrorAttribute  string   `json:"error_attribute,omitempty"`
+	Retention       Duration `json:"retention,omitempty"`
+}
+
+// FromWatch returns the document for w.
+func FromWatch(w sluice.Watch) Watch {
+	return Watch{Name: w.Name, StartTopic: w.StartTopic, IDAttribute: w.IDAttribute, IDPath: w.IDPath,
+		TenantAttribute: w.TenantAttribute, CompleteTopic: w.CompleteTopic, StatusURL: w.StatusURL,
+		PollInterval: Duration(w.PollInterval), DoneStatus: w.DoneStatus, DoneMatch: w.DoneMatch, FailedMatch: w.FailedMatch, ErrorAttribute: w.ErrorAttribute,
+		Retention: Duration(w.Retention)}
+}
+
+// Watch returns the watch d describes.
+func (d Watch) Watch() sluice.Watch {
+	return sluice.Watch{Name: d.Name, StartTopic: d.StartTopic, IDAttribute: d.IDAttribute, IDPath: d.IDPath,
+		TenantAttribute: d.TenantAttribute, CompleteTopic: d.CompleteTopic, StatusURL: d.StatusURL,
+		PollInterval: time.Duration(d.PollInterval), DoneStatus: d.DoneStatus, DoneMatch: d.DoneMatch, FailedMatch: d.FailedMatch, ErrorAttribute: d.ErrorAttribute,
+		Retention: time.Duration(d.Retention)}
+}
+
+// WatchesResponse is the body of GET /v1/monitor/watches.
+type WatchesResponse struct {
+	Watches []Watch `json:"watches"`
+}
