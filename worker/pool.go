@@ -100,6 +100,11 @@ func NewPool(src Source, opts Options) (*Pool, error) {
 // releases their tasks to be delivered again. It returns nil after a
 // shutdown, or the error of a receive that failed with something other
 // than a network or server hiccup (such as an unknown queue).
+//
+// A long poll in flight when ctx ends is cut short. If the server leased
+// tasks to it at that moment and the answer was lost, the server releases
+// them when it sees the client gone; if the answer was already on its way,
+// those tasks come back when their lease ends. Either way none is lost.
 func (p *Pool) Run(ctx context.Context) error {
 	// hard ends the handlers' contexts: DrainTimeout after ctx is done.
 	hard, cancelHard := context.WithCancel(context.WithoutCancel(ctx))

@@ -221,7 +221,7 @@ func TestPoolShutdownFinishesOrReleases(t *testing.T) {
 		}
 		<-release
 		return []byte("finished"), nil
-	}), Concurrency: 2, Prefetch: 3, DrainTimeout: 200 * time.Millisecond})
+	}), Concurrency: 2, Prefetch: 3, DrainTimeout: 2 * time.Second}) // room for polite to finish on a loaded machine
 	polite := f.send("", "polite")
 	<-started
 	stubborn := f.send("", "stubborn")
@@ -229,6 +229,23 @@ func TestPoolShutdownFinishesOrReleases(t *testing.T) {
 	var waiting []string
 	for range 3 {
 		waiting = append(waiting, f.send("", "waiting"))
+	}
+	// Let the pool prefetch all three, filling its slots, so that no
+	// receive is in flight when it stops: a receive cut short by shutdown
+	// may have leased messages the pool never saw, which come back only
+	// when their lease ends.
+	deadline := time.Now().Add(10 * time.Second)
+	for _, id := range waiting {
+		for {
+			s, err := f.srv.Client.Task(t.Context(), f.queue, id)
+			if err == nil && s.State == sluice.TaskRunning {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("task %s = %+v, %v; the pool never prefetched it", id, s, err)
+			}
+			time.Sleep(5 * time.Millisecond) // polling interval, bounded by the deadline
+		}
 	}
 	go func() {
 		time.Sleep(50 * time.Millisecond)

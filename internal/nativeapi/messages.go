@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/sluicehq/sluice"
 	"github.com/sluicehq/sluice/internal/wire"
@@ -69,10 +70,32 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if len(msgs) > 0 && r.Context().Err() != nil && !errors.Is(context.Cause(r.Context()), sluice.ErrClosed) {
+		// The client went away while its long poll was being answered:
+		// nobody will see these leases, so end them now rather than make
+		// the messages wait out their visibility timeout.
+		h.releaseUnseen(r, msgs)
+		return nil
+	}
 	h.writeAppended(w, r, http.StatusOK, func(b []byte) ([]byte, error) {
 		return wire.AppendReceiveResponse(b, msgs)
 	})
 	return nil
+}
+
+// releaseUnseen makes received messages that no client saw visible again.
+// Their receive still counts toward a dead-letter or task attempt limit, as
+// it would had the lease expired.
+func (h *handler) releaseUnseen(r *http.Request, msgs []sluice.Message) {
+	changes := make([]sluice.VisibilityChange, len(msgs))
+	for i, m := range msgs {
+		changes[i] = sluice.VisibilityChange{Receipt: m.Receipt}
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
+	defer cancel()
+	if _, err := h.engine.ChangeVisibility(ctx, r.PathValue("name"), changes); err != nil && h.log != nil {
+		h.log.Warn("cannot release messages received for a client that went away; they reappear after their lease", "queue", r.PathValue("name"), "err", err)
+	}
 }
 
 func (h *handler) ack(w http.ResponseWriter, r *http.Request) error {
