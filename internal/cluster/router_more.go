@@ -105,15 +105,15 @@ func (r *Router) TenantConfig(ctx context.Context, queue, tenant string) (sluice
 	return c, err
 }
 
-func (r *Router) TenantStats(ctx context.Context, queue string) ([]sluice.TenantStats, error) {
+func (r *Router) TopTenants(ctx context.Context, queue string, limit int) ([]sluice.TenantStats, error) {
 	t, err := r.on(ctx, queue)
 	if err != nil {
 		return nil, err
 	}
 	if t.eng != nil {
-		return t.eng.TenantStats(ctx, queue)
+		return t.eng.TopTenants(ctx, queue, limit)
 	}
-	return t.remote.QueueTenants(ctx, queue, 0)
+	return t.remote.QueueTenants(ctx, queue, limit)
 }
 
 func (r *Router) Tenant(ctx context.Context, queue, tenant string) (sluice.TenantStats, error) {

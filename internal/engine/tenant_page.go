@@ -128,3 +128,11 @@ func smallest(keys []tenantKey, k int, compare func(a, b tenantKey) int) []tenan
 	slices.SortFunc(h, compare)
 	return h
 }
+
+// TopTenants returns a queue's limit noisiest tenants, in the order of
+// TenantStats, building full statistics only for them: at 100,000 tenants
+// a page of 100 costs about a tenth of TenantStats.
+func (e *Engine) TopTenants(ctx context.Context, queue string, limit int) ([]sluice.TenantStats, error) {
+	page, err := e.TenantPage(ctx, queue, "", 0, limit)
+	return page.Tenants, err
+}

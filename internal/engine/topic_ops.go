@@ -478,18 +478,37 @@ func (e *Engine) updatePush(ctx context.Context, queue string, change func(*push
 // ConfirmSubscription confirms a pending HTTP subscription of a topic with
 // the token sent to its endpoint. Confirming twice is harmless.
 func (e *Engine) ConfirmSubscription(ctx context.Context, topicName, token string) (sluice.Subscription, error) {
-	return e.changeSubscription(ctx, topicName, func(t *topic) (*subscription, error) {
-		for _, s := range t.subs {
-			if token != "" && s.token == token {
-				return s, nil
+	// The confirmation request is queued before the subscription that
+	// holds its token is recorded, so an endpoint that answers at once can
+	// arrive first: an unknown token is looked for again for a moment
+	// before it is refused.
+	deadline := time.Now().Add(confirmGrace)
+	for {
+		sub, err := e.changeSubscription(ctx, topicName, func(t *topic) (*subscription, error) {
+			for _, s := range t.subs {
+				if token != "" && s.token == token {
+					return s, nil
+				}
 			}
+			return nil, sluice.ErrTokenInvalid
+		}, func(s *subscription) error {
+			s.cfg.Confirmed = true
+			return nil
+		})
+		if !errors.Is(err, sluice.ErrTokenInvalid) || token == "" || time.Now().After(deadline) {
+			return sub, err
 		}
-		return nil, sluice.ErrTokenInvalid
-	}, func(s *subscription) error {
-		s.cfg.Confirmed = true
-		return nil
-	})
+		select {
+		case <-ctx.Done():
+			return sub, err
+		case <-time.After(20 * time.Millisecond): // polling interval, bounded by confirmGrace
+		}
+	}
 }
+
+// confirmGrace is how long ConfirmSubscription looks again for a token it
+// does not know yet.
+const confirmGrace = time.Second
 
 // UpdateSubscription changes a subscription's filter, delivery format or
 // dead-letter queue.

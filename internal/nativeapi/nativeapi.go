@@ -71,7 +71,7 @@ type Engine interface {
 	SetTenant(ctx context.Context, c sluice.TenantConfig) (sluice.TenantConfig, error)
 	TenantConfigs(ctx context.Context, queue string) ([]sluice.TenantConfig, error)
 	TenantConfig(ctx context.Context, queue, tenant string) (sluice.TenantConfig, error)
-	TenantStats(ctx context.Context, queue string) ([]sluice.TenantStats, error)
+	TopTenants(ctx context.Context, queue string, limit int) ([]sluice.TenantStats, error)
 	Tenant(ctx context.Context, queue, tenant string) (sluice.TenantStats, error)
 }
 

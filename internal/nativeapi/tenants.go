@@ -87,11 +87,10 @@ func (h *handler) listQueueTenants(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	ss, err := h.engine.TenantStats(r.Context(), r.PathValue("name"))
+	ss, err := h.engine.TopTenants(r.Context(), r.PathValue("name"), limit)
 	if err != nil {
 		return err
 	}
-	ss = ss[:min(len(ss), limit)]
 	resp := wire.ListTenantStatsResponse{Tenants: make([]wire.TenantStats, 0, len(ss))}
 	for _, s := range ss {
 		resp.Tenants = append(resp.Tenants, wire.FromTenantStats(s))
