@@ -39,11 +39,7 @@ tenant.`,
 		return err
 	}
 	if cf.json {
-		out := make([]wire.TaskAges, len(all))
-		for i, a := range all {
-			out[i] = wire.FromTaskAges(a)
-		}
-		return printJSON(st.stdout, out)
+		return printJSONList(st.stdout, all, wire.FromTaskAges)
 	}
 	tw := newTable(st.stdout)
 	for i, a := range all {
@@ -121,11 +117,7 @@ retrying (waiting after a failed attempt), at least --over old.`,
 		return err
 	}
 	if cf.json {
-		out := make([]wire.Task, len(tasks))
-		for i, t := range tasks {
-			out[i] = wire.FromTaskStatus(t)
-		}
-		return printJSON(st.stdout, out)
+		return printJSONList(st.stdout, tasks, wire.FromTaskStatus)
 	}
 	tw := newTable(st.stdout)
 	fmt.Fprintf(tw, "ID\tSTATE\tATTEMPT\tTENANT\tAGE\tWORKER\tLAST ERROR\n")
@@ -155,11 +147,7 @@ func runMonitorRulesList(ctx context.Context, st *streams, args []string) error 
 		return err
 	}
 	if cf.json {
-		out := make([]wire.AlertRule, len(rules))
-		for i, r := range rules {
-			out[i] = wire.FromAlertRule(r)
-		}
-		return printJSON(st.stdout, out)
+		return printJSONList(st.stdout, rules, wire.FromAlertRule)
 	}
 	tw := newTable(st.stdout)
 	fmt.Fprintf(tw, "NAME\tQUEUE\tCONDITION\tTHRESHOLD\tFOR\tREPEAT\tTARGETS\n")
@@ -256,11 +244,7 @@ func runMonitorAlerts(ctx context.Context, st *streams, args []string) error {
 		return err
 	}
 	if cf.json {
-		out := make([]wire.Alert, len(alerts))
-		for i, a := range alerts {
-			out[i] = wire.FromAlert(a)
-		}
-		return printJSON(st.stdout, out)
+		return printJSONList(st.stdout, alerts, wire.FromAlert)
 	}
 	tw := newTable(st.stdout)
 	fmt.Fprintf(tw, "RULE\tSTATE\tQUEUE\tTASK\tSINCE\tSUMMARY\n")

@@ -26,6 +26,15 @@ func printJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
+// printJSONList prints items as a JSON array of their wire documents.
+func printJSONList[T, W any](w io.Writer, items []T, toWire func(T) W) error {
+	out := make([]W, len(items))
+	for i, it := range items {
+		out[i] = toWire(it)
+	}
+	return printJSON(w, out)
+}
+
 // formatDuration writes d compactly: "30s", "1h30m", "4d", "" for zero.
 func formatDuration(d time.Duration) string {
 	switch {

@@ -74,11 +74,7 @@ func runTierList(ctx context.Context, st *streams, args []string) error {
 		return err
 	}
 	if cf.json {
-		out := make([]wire.Tier, len(tiers))
-		for i, t := range tiers {
-			out[i] = wire.FromTier(t)
-		}
-		return printJSON(st.stdout, out)
+		return printJSONList(st.stdout, tiers, wire.FromTier)
 	}
 	tw := newTable(st.stdout)
 	fmt.Fprintf(tw, "TIER\tPOLICY\n")
@@ -184,11 +180,7 @@ WAIT-P99 are the time from send to first receive over the last minute.`,
 			return err
 		}
 		if cf.json {
-			out := make([]wire.TenantSetting, len(settings))
-			for i, s := range settings {
-				out[i] = wire.FromTenantConfig(s)
-			}
-			return printJSON(st.stdout, out)
+			return printJSONList(st.stdout, settings, wire.FromTenantConfig)
 		}
 		tw := newTable(st.stdout)
 		fmt.Fprintf(tw, "TENANT\tTIER\tPOLICY\n")
@@ -202,11 +194,7 @@ WAIT-P99 are the time from send to first receive over the last minute.`,
 		return queueErr(*queue, err)
 	}
 	if cf.json {
-		out := make([]wire.TenantStats, len(stats))
-		for i, s := range stats {
-			out[i] = wire.FromTenantStats(s)
-		}
-		return printJSON(st.stdout, out)
+		return printJSONList(st.stdout, stats, wire.FromTenantStats)
 	}
 	tw := newTable(st.stdout)
 	fmt.Fprintf(tw, "TENANT\tTIER\tVISIBLE\tIN-FLIGHT\tDELAYED\tOLDEST\tRATE/S\tWAIT-P50\tWAIT-P99\tPOLICY\n")

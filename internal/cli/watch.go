@@ -25,11 +25,7 @@ func runMonitorWatchList(ctx context.Context, st *streams, args []string) error 
 		return err
 	}
 	if cf.json {
-		out := make([]wire.Watch, len(watches))
-		for i, w := range watches {
-			out[i] = wire.FromWatch(w)
-		}
-		return printJSON(st.stdout, out)
+		return printJSONList(st.stdout, watches, wire.FromWatch)
 	}
 	tw := newTable(st.stdout)
 	fmt.Fprintf(tw, "NAME\tSTART TOPIC\tID\tCOMPLETION\n")
