@@ -136,16 +136,3 @@ func BenchmarkEncodeResult(b *testing.B) {
 		})
 	}
 }
-
-// plainWord agrees with the byte table for every byte in every position.
-func TestPlainWord(t *testing.T) {
-	for pos := range 8 {
-		for c := range 256 {
-			w := []byte("abcdefgh")
-			w[pos] = byte(c)
-			if got := plainWord(string(w)); got != plain[c] {
-				t.Errorf("plainWord(%q) = %v, want %v", w, got, plain[c])
-			}
-		}
-	}
-}
