@@ -9,19 +9,17 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log"
-	"log/slog"
-	"net"
 	"os"
 	"os/signal"
 	"time"
 
 	"github.com/sluicehq/sluice"
 	"github.com/sluicehq/sluice/client"
+	"github.com/sluicehq/sluice/examples/internal/embedded"
 	"github.com/sluicehq/sluice/internal/server"
 )
 
@@ -39,7 +37,7 @@ func run(ctx context.Context, url string, out io.Writer) error {
 	if url == "" {
 		var shutdown func()
 		var err error
-		if url, shutdown, err = embedded(ctx); err != nil {
+		if url, shutdown, err = embedded.Start(ctx, server.Config{}); err != nil {
 			return err
 		}
 		defer shutdown()
@@ -125,33 +123,4 @@ func consume(ctx context.Context, c *client.Client, queue, who string, out io.Wr
 			}
 		}
 	}
-}
-
-// embedded starts a server on a free loopback port with its data in a
-// temporary directory.
-func embedded(ctx context.Context) (string, func(), error) {
-	dir, err := os.MkdirTemp("", "sluice-fanout-")
-	if err != nil {
-		return "", nil, err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv, err := server.New(ctx, server.Config{Listener: ln, DataDir: dir, Logger: logger})
-	if err != nil {
-		return "", nil, err
-	}
-	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(runCtx) }()
-	shutdown := func() {
-		cancel()
-		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
-			log.Print(err)
-		}
-		os.RemoveAll(dir)
-	}
-	return "http://" + ln.Addr().String(), shutdown, nil
 }

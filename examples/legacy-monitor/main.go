@@ -16,7 +16,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -32,6 +31,7 @@ import (
 
 	"github.com/sluicehq/sluice"
 	"github.com/sluicehq/sluice/client"
+	"github.com/sluicehq/sluice/examples/internal/embedded"
 	"github.com/sluicehq/sluice/internal/server"
 )
 
@@ -47,7 +47,7 @@ func main() {
 }
 
 func run(ctx context.Context, out io.Writer) error {
-	url, shutdown, err := embedded(ctx)
+	url, shutdown, err := embedded.Start(ctx, server.Config{MonitorInterval: hour, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))})
 	if err != nil {
 		return err
 	}
@@ -204,34 +204,4 @@ func (db *database) serve() (string, func(), error) {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
 	return "http://" + ln.Addr().String(), func() { srv.Close() }, nil
-}
-
-// embedded starts a server in this process on a loopback port, with its
-// data in a temporary directory and the monitor evaluating every 100ms,
-// and returns its URL and a shutdown func.
-func embedded(ctx context.Context) (string, func(), error) {
-	dir, err := os.MkdirTemp("", "sluice-legacy-monitor-")
-	if err != nil {
-		return "", nil, err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	srv, err := server.New(ctx, server.Config{Listener: ln, DataDir: dir, Logger: logger, MonitorInterval: hour})
-	if err != nil {
-		return "", nil, err
-	}
-	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(runCtx) }()
-	shutdown := func() {
-		cancel()
-		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
-			log.Print(err)
-		}
-		os.RemoveAll(dir)
-	}
-	return "http://" + ln.Addr().String(), shutdown, nil
 }

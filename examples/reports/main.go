@@ -15,8 +15,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"log/slog"
-	"net"
 	"os"
 	"os/signal"
 	"strings"
@@ -25,6 +23,7 @@ import (
 
 	"github.com/sluicehq/sluice"
 	"github.com/sluicehq/sluice/client"
+	"github.com/sluicehq/sluice/examples/internal/embedded"
 	"github.com/sluicehq/sluice/internal/server"
 	"github.com/sluicehq/sluice/worker"
 )
@@ -43,7 +42,7 @@ func run(ctx context.Context, url string, out io.Writer) error {
 	if url == "" {
 		var shutdown func()
 		var err error
-		if url, shutdown, err = embedded(ctx); err != nil {
+		if url, shutdown, err = embedded.Start(ctx, server.Config{}); err != nil {
 			return err
 		}
 		defer shutdown()
@@ -106,33 +105,4 @@ func run(ctx context.Context, url string, out io.Writer) error {
 		fmt.Fprintln(out, line)
 	}
 	return nil
-}
-
-// embedded starts a server in this process on a loopback port, with its
-// data in a temporary directory, and returns its URL and a shutdown func.
-func embedded(ctx context.Context) (string, func(), error) {
-	dir, err := os.MkdirTemp("", "sluice-reports-")
-	if err != nil {
-		return "", nil, err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv, err := server.New(ctx, server.Config{Listener: ln, DataDir: dir, Logger: logger})
-	if err != nil {
-		return "", nil, err
-	}
-	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(runCtx) }()
-	shutdown := func() {
-		cancel()
-		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
-			log.Print(err)
-		}
-		os.RemoveAll(dir)
-	}
-	return "http://" + ln.Addr().String(), shutdown, nil
 }
