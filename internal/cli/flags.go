@@ -201,3 +201,14 @@ func (a attributes) Set(s string) error {
 	a[name] = sluice.Attribute{Type: typ, String: val}
 	return nil
 }
+
+// parseClient parses args as parse does and returns the positional
+// arguments and a client for the --server flag of cf.
+func (c *cmd) parseClient(st *streams, cf *clientFlags, args []string, min, max int) ([]string, *client.Client, error) {
+	pos, err := c.parse(st, args, min, max)
+	if err != nil {
+		return nil, nil, err
+	}
+	cl, err := cf.client()
+	return pos, cl, err
+}

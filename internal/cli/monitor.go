@@ -135,10 +135,7 @@ retrying (waiting after a failed attempt), at least --over old.`,
 func runMonitorRulesList(ctx context.Context, st *streams, args []string) error {
 	c := newCmd("monitor rules list", "[flags]", `List the Task Monitor's alert rules.`, `sluice monitor rules list`)
 	cf := c.clientFlags()
-	if _, err := c.parse(st, args, 0, 0); err != nil {
-		return err
-	}
-	cl, err := cf.client()
+	_, cl, err := c.parseClient(st, cf, args, 0, 0)
 	if err != nil {
 		return err
 	}
@@ -232,10 +229,7 @@ func runMonitorRulesDelete(ctx context.Context, st *streams, args []string) erro
 func runMonitorAlerts(ctx context.Context, st *streams, args []string) error {
 	c := newCmd("monitor alerts", "[flags]", `List the active alerts, pending and firing, oldest first.`, `sluice monitor alerts --json`)
 	cf := c.clientFlags()
-	if _, err := c.parse(st, args, 0, 0); err != nil {
-		return err
-	}
-	cl, err := cf.client()
+	_, cl, err := c.parseClient(st, cf, args, 0, 0)
 	if err != nil {
 		return err
 	}

@@ -203,11 +203,7 @@ func runQueueGet(ctx context.Context, st *streams, args []string) error {
 		`sluice queue get orders
 		sluice queue get --json orders`)
 	cf := c.clientFlags()
-	pos, err := c.parse(st, args, 1, 1)
-	if err != nil {
-		return err
-	}
-	cl, err := cf.client()
+	pos, cl, err := c.parseClient(st, cf, args, 1, 1)
 	if err != nil {
 		return err
 	}
@@ -357,11 +353,7 @@ func runQueuePurge(ctx context.Context, st *streams, args []string) error {
 the queue. Prints how many messages were deleted.`,
 		`sluice queue purge orders`)
 	cf := c.clientFlags()
-	pos, err := c.parse(st, args, 1, 1)
-	if err != nil {
-		return err
-	}
-	cl, err := cf.client()
+	pos, cl, err := c.parseClient(st, cf, args, 1, 1)
 	if err != nil {
 		return err
 	}

@@ -25,11 +25,7 @@ many tenants have messages or recent deliveries (see "sluice tenant list
 		sluice stats orders
 		sluice stats --json orders`)
 	cf := c.clientFlags()
-	pos, err := c.parse(st, args, 0, 1)
-	if err != nil {
-		return err
-	}
-	cl, err := cf.client()
+	pos, cl, err := c.parseClient(st, cf, args, 0, 1)
 	if err != nil {
 		return err
 	}

@@ -82,11 +82,7 @@ func runTaskGet(ctx context.Context, st *streams, args []string) error {
 result.`,
 		`sluice task get reports 0b7c1f0e-4b5e-4f55-9d0f-6f1d2f3a4b5c`)
 	cf := c.clientFlags()
-	pos, err := c.parse(st, args, 2, 2)
-	if err != nil {
-		return err
-	}
-	cl, err := cf.client()
+	pos, cl, err := c.parseClient(st, cf, args, 2, 2)
 	if err != nil {
 		return err
 	}

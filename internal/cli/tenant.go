@@ -62,10 +62,7 @@ func runTierList(ctx context.Context, st *streams, args []string) error {
 		`sluice tier list
 		sluice tier list --json`)
 	cf := c.clientFlags()
-	if _, err := c.parse(st, args, 0, 0); err != nil {
-		return err
-	}
-	cl, err := cf.client()
+	_, cl, err := c.parseClient(st, cf, args, 0, 0)
 	if err != nil {
 		return err
 	}
@@ -94,11 +91,7 @@ Changes apply at once.`,
 		sluice tier set --weight 4 pro`)
 	cf := c.clientFlags()
 	pf := c.policyFlags()
-	pos, err := c.parse(st, args, 1, 1)
-	if err != nil {
-		return err
-	}
-	cl, err := cf.client()
+	pos, cl, err := c.parseClient(st, cf, args, 1, 1)
 	if err != nil {
 		return err
 	}
@@ -125,11 +118,7 @@ at once.`,
 	queue := c.fs.String("queue", "", "set the tenant's policy in this `queue` only")
 	tier := c.fs.String("tier", "", "assign the tenant to this `tier`")
 	pf := c.policyFlags()
-	pos, err := c.parse(st, args, 1, 1)
-	if err != nil {
-		return err
-	}
-	cl, err := cf.client()
+	pos, cl, err := c.parseClient(st, cf, args, 1, 1)
 	if err != nil {
 		return err
 	}
@@ -214,11 +203,7 @@ queue and its statistics there with the policy in effect.`,
 		sluice tenant get --queue orders acme`)
 	cf := c.clientFlags()
 	queue := c.fs.String("queue", "", "show the tenant in this `queue`")
-	pos, err := c.parse(st, args, 1, 1)
-	if err != nil {
-		return err
-	}
-	cl, err := cf.client()
+	pos, cl, err := c.parseClient(st, cf, args, 1, 1)
 	if err != nil {
 		return err
 	}

@@ -136,11 +136,7 @@ func runTopicGet(ctx context.Context, st *streams, args []string) error {
 		`sluice topic get orders
 		sluice topic get --json orders`)
 	cf := c.clientFlags()
-	pos, err := c.parse(st, args, 1, 1)
-	if err != nil {
-		return err
-	}
-	cl, err := cf.client()
+	pos, cl, err := c.parseClient(st, cf, args, 1, 1)
 	if err != nil {
 		return err
 	}
@@ -427,11 +423,7 @@ in the SubscriptionConfirmation message, as following its SubscribeURL
 would. Prints the confirmed subscription.`,
 		`sluice confirm orders 2b0c…`)
 	cf := c.clientFlags()
-	pos, err := c.parse(st, args, 2, 2)
-	if err != nil {
-		return err
-	}
-	cl, err := cf.client()
+	pos, cl, err := c.parseClient(st, cf, args, 2, 2)
 	if err != nil {
 		return err
 	}

@@ -13,10 +13,7 @@ import (
 func runMonitorWatchList(ctx context.Context, st *streams, args []string) error {
 	c := newCmd("monitor watch list", "[flags]", `List the Task Monitor's watches of external tasks.`, `sluice monitor watch list`)
 	cf := c.clientFlags()
-	if _, err := c.parse(st, args, 0, 0); err != nil {
-		return err
-	}
-	cl, err := cf.client()
+	_, cl, err := c.parseClient(st, cf, args, 0, 0)
 	if err != nil {
 		return err
 	}
@@ -115,11 +112,7 @@ external tasks (running, or finished within the watch's retention).`,
 		`sluice monitor watch get legacy
 		sluice monitor watch get legacy report-2026-01-01T09`)
 	cf := c.clientFlags()
-	pos, err := c.parse(st, args, 1, 2)
-	if err != nil {
-		return err
-	}
-	cl, err := cf.client()
+	pos, cl, err := c.parseClient(st, cf, args, 1, 2)
 	if err != nil {
 		return err
 	}
