@@ -3,10 +3,10 @@ package natsjournal
 import (
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/sluicehq/sluice/internal/journal/journaltest"
 	"github.com/sluicehq/sluice/internal/natstest"
 )
 
@@ -32,50 +32,10 @@ func BenchmarkAppend(b *testing.B) {
 			for _, writers := range []int{1, 16, 64} {
 				b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
 					j := setup(b, js, Options{Name: fmt.Sprintf("bench%d", names.Add(1)), Replicas: cfg.nodes})
-					benchAppend(b, j, writers)
+					journaltest.BenchAppend(b, j, writers)
 				})
 			}
 		})
-	}
-}
-
-func benchAppend(b *testing.B, j *Journal, writers int) {
-	rec := make([]byte, 256)
-	for i := range rec {
-		rec[i] = byte(i)
-	}
-	b.ReportAllocs()
-	var (
-		n      atomic.Int64
-		wg     sync.WaitGroup
-		failed atomic.Int64
-	)
-	before := j.Stats()
-	start := time.Now()
-	b.ResetTimer()
-	for range writers {
-		wg.Go(func() {
-			recs := [][]byte{rec}
-			ch := make(chan error, 1)
-			done := func(err error) { ch <- err }
-			for n.Add(1) <= int64(b.N) {
-				j.Append(recs, done)
-				if err := <-ch; err != nil {
-					failed.Add(1)
-				}
-			}
-		})
-	}
-	wg.Wait()
-	b.StopTimer()
-	elapsed := time.Since(start)
-	if failed.Load() > 0 {
-		b.Fatalf("%d appends failed", failed.Load())
-	}
-	after := j.Stats()
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "records/s")
-	if syncs := after.Syncs - before.Syncs; syncs > 0 {
-		b.ReportMetric(float64(after.SyncedRecords-before.SyncedRecords)/float64(syncs), "records/sync")
 	}
 }
 
